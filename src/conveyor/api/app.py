@@ -1,0 +1,77 @@
+"""The API process: FastAPI app factory and its lifespan (database, engine services)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from conveyor import __version__
+from conveyor.api import problems
+from conveyor.api.middleware import BodySizeLimit, RequestTelemetry
+from conveyor.api.routes import jobs, schedules
+from conveyor.engine.jobs import EngineDefaults, Jobs
+from conveyor.engine.schedules import Schedules
+from conveyor.handlers import discover
+from conveyor.health import probes_router
+from conveyor.settings import Settings
+from conveyor.store import migrate
+from conveyor.store.database import check_database, open_pool
+from conveyor.store.migrate import startup_schema_check
+
+API_PREFIX = "/api/v1"
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+
+
+def engine_defaults(settings: Settings) -> EngineDefaults:
+    return EngineDefaults(
+        max_attempts=settings.default_max_attempts,
+        timeout_seconds=settings.default_timeout_seconds,
+        max_payload_bytes=settings.max_payload_bytes,
+        notify=settings.listen_notify,
+    )
+
+
+def create_app(settings: Settings, database_url: str) -> FastAPI:
+    """Build the API. Refuses to start (raises SchemaNotReady) on an unmigrated database."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        startup_schema_check(database_url)
+        pool = await open_pool(
+            database_url,
+            size=settings.database_pool_size,
+            name="conveyor-api",
+            timeout=settings.database_timeout,
+        )
+        registry = discover()
+        app.state.settings = settings
+        app.state.pool = pool
+        app.state.jobs = Jobs(pool, registry, engine_defaults(settings))
+        app.state.schedules = Schedules(app.state.jobs, misfire_grace=settings.misfire_grace_seconds)
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="Conveyor API",
+        version=__version__,
+        description="Jobs, schedules and queues on PostgreSQL. Errors are RFC 9457 problem+json.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+
+    async def ready() -> None:
+        await check_database(app.state.pool, migrate.head_revision())
+
+    problems.install(app)
+    app.include_router(probes_router(ready))
+    app.include_router(jobs.router, prefix=API_PREFIX)
+    app.include_router(schedules.router, prefix=API_PREFIX)
+    app.add_middleware(BodySizeLimit, limit=MAX_REQUEST_BYTES)
+    app.add_middleware(RequestTelemetry)
+    return app

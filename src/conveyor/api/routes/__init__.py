@@ -1,0 +1,1 @@
+"""One module per resource; each route declares its permission through a dependency."""

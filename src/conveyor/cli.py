@@ -1,0 +1,329 @@
+"""The ``conveyor`` command: run the processes, and manage jobs and schedules through the API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from conveyor.client import ApiError, Client
+from conveyor.settings import Settings, SettingsError, get_settings
+
+app = typer.Typer(
+    help="Conveyor: jobs, schedules and queues on PostgreSQL.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+jobs_app = typer.Typer(help="Submit and inspect jobs.", no_args_is_help=True)
+schedules_app = typer.Typer(help="Cron schedules.", no_args_is_help=True)
+admin_app = typer.Typer(help="Administration that works without the API (bootstrap).", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(schedules_app, name="schedules")
+app.add_typer(admin_app, name="admin")
+out = Console()
+err = Console(stderr=True)
+
+Port = Annotated[int | None, typer.Option(help="Port; default from CONVEYOR_<PROCESS>_PORT.")]
+Host = Annotated[str, typer.Option(help="Interface to bind.")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        fail(str(exc), 2)
+
+
+# -- processes ---------------------------------------------------------------------------------
+
+
+@app.command()
+def up() -> None:
+    """Run the whole platform locally (embedded PostgreSQL in .conveyor/ unless configured)."""
+    from conveyor.local import up as run_up
+
+    raise typer.Exit(run_up(settings()))
+
+
+@app.command()
+def api(port: Port = None, host: Host = "") -> None:
+    """Serve the HTTP API (/api/v1, /livez, /readyz, /metrics)."""
+    from conveyor.processes import run_api
+
+    s = settings()
+    _run(run_api, s, port or s.api_port, host or s.api_host)
+
+
+@app.command()
+def worker(port: Port = None, host: Host = "0.0.0.0") -> None:  # noqa: S104 - probes must be reachable
+    """Run jobs from the queues in CONVEYOR_WORKER_QUEUES; probes and /metrics on --port."""
+    from conveyor.processes import run_worker
+
+    s = settings()
+    _run(run_worker, s, port or s.worker_port, host)
+
+
+@app.command()
+def scheduler(port: Port = None, host: Host = "0.0.0.0") -> None:  # noqa: S104
+    """Fire cron schedules and run maintenance (lease rescue, retention); safe to replicate."""
+    from conveyor.processes import run_scheduler
+
+    s = settings()
+    _run(run_scheduler, s, port or s.scheduler_port, host)
+
+
+def _run(target: Any, s: Settings, port: int, host: str) -> None:
+    from conveyor.store.migrate import SchemaNotReady
+
+    try:
+        target(s, port, host)
+    except SchemaNotReady as exc:
+        fail(str(exc))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    from conveyor.store import migrate as migrations
+    from conveyor.store.database import database_url
+
+    revision = migrations.upgrade(database_url(settings()))
+    out.print(f"database schema at revision {revision}")
+
+
+# -- admin -------------------------------------------------------------------------------------
+
+
+@admin_app.command("create-key")
+def create_key(
+    email: Annotated[str, typer.Option(help="User to issue the key for; created if missing.")],
+    role: Annotated[str, typer.Option(help="admin, operator or viewer (for a new user).")] = "operator",
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "cli",
+) -> None:
+    """Issue an API key directly in the database and print it once."""
+    from conveyor.store.database import database_url, open_pool
+    from conveyor.store.migrate import ensure_migrated
+    from conveyor.store.users import create_api_key, ensure_user
+
+    if role not in ("admin", "operator", "viewer"):
+        fail(f"--role must be admin, operator or viewer, not {role!r}", 2)
+    if "@" not in email:
+        fail(f"--email {email!r} is not an email address", 2)
+    url = database_url(settings())
+    ensure_migrated(url)
+
+    async def issue() -> str:
+        pool = await open_pool(url, size=1, name="conveyor-cli")
+        try:
+            await pool.wait()
+            user = await ensure_user(pool, email, role)  # type: ignore[arg-type]
+            _, key = await create_api_key(pool, user["id"], name)
+            return key
+        finally:
+            await pool.close()
+
+    print(asyncio.run(issue()))
+
+
+# -- API clients -------------------------------------------------------------------------------
+
+
+def client() -> Client:
+    s = settings()
+    key = s.api_key
+    if not key:
+        path = s.home / "admin.key"
+        key = path.read_text().strip() if path.exists() else None
+    if not key:
+        fail("no API key: set CONVEYOR_API_KEY (or run `conveyor up`, which saves one)", 2)
+    return Client(s.api_url, key)
+
+
+def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except ApiError as exc:
+        lines = [str(exc)] + [f"  {e['field']}: {e['message']}" for e in exc.problem.get("errors", [])]
+        fail("\n".join(lines))
+    except OSError as exc:
+        fail(f"cannot reach the API: {exc}")
+
+
+def parse_json(text: str | None, option: str) -> Any:
+    if text is None:
+        return {}
+    if text.startswith("@"):
+        text = Path(text[1:]).read_text()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{option} is not valid JSON: {exc}", 2)
+
+
+def print_json(data: Any) -> None:
+    out.print_json(json.dumps(data, default=str))
+
+
+def jobs_table(items: list[dict[str, Any]]) -> Table:
+    table = Table("id", "type", "queue", "state", "attempts", "created", "finished")
+    for j in items:
+        table.add_row(
+            str(j["id"]),
+            j["type"],
+            j["queue"],
+            j["state"],
+            f"{j['attempts']}/{j['max_attempts']}",
+            j["created_at"][:19],
+            (j["finished_at"] or "")[:19],
+        )
+    return table
+
+
+JsonOpt = Annotated[str | None, typer.Option("--payload", "-p", help="JSON object, or @file.json.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@jobs_app.command("submit")
+def jobs_submit(
+    type: Annotated[str, typer.Argument(help="Job type, e.g. http, echo, sleep.")],
+    payload: JsonOpt = None,
+    queue: Annotated[str, typer.Option()] = "default",
+    priority: Annotated[int, typer.Option(help="Higher runs first.")] = 0,
+    run_at: Annotated[str | None, typer.Option(help="RFC 3339 time, e.g. 2030-01-01T09:00:00Z.")] = None,
+    max_attempts: Annotated[int | None, typer.Option()] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds per attempt.")] = None,
+    idempotency_key: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Submit one job and print it."""
+    if run_at is not None:
+        try:
+            parsed = datetime.fromisoformat(run_at.replace("Z", "+00:00"))
+        except ValueError:
+            fail(f"--run-at {run_at!r} is not an RFC 3339 time like 2030-01-01T09:00:00Z", 2)
+        if parsed.tzinfo is None:
+            fail("--run-at needs a time zone offset, e.g. Z or +02:00", 2)
+    body = {
+        "type": type,
+        "payload": parse_json(payload, "--payload"),
+        "queue": queue,
+        "priority": priority,
+        "run_at": run_at,
+        "max_attempts": max_attempts,
+        "timeout_seconds": timeout,
+    }
+    with client() as c:
+        job = call(
+            c.submit, {k: v for k, v in body.items() if v is not None}, idempotency_key=idempotency_key
+        )
+    print_json(job)
+
+
+@jobs_app.command("list")
+def jobs_list(
+    state: Annotated[str | None, typer.Option()] = None,
+    queue: Annotated[str | None, typer.Option()] = None,
+    type: Annotated[str | None, typer.Option("--type")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    as_json: AsJson = False,
+) -> None:
+    """List jobs, newest first."""
+    with client() as c:
+        page = call(c.list_jobs, state=state, queue=queue, type=type, limit=limit)
+    if as_json:
+        print_json(page)
+    else:
+        out.print(jobs_table(page["items"]))
+
+
+@jobs_app.command("show")
+def jobs_show(job_id: int) -> None:
+    """Show a job and its events."""
+    with client() as c:
+        job = call(c.get_job, job_id)
+        job["events"] = call(c.job_events, job_id)
+    print_json(job)
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(job_id: int) -> None:
+    """Cancel a job (a running job is asked to stop)."""
+    with client() as c:
+        print_json(call(c.cancel, job_id))
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: int) -> None:
+    """Run a dead, cancelled or waiting job again now."""
+    with client() as c:
+        print_json(call(c.retry, job_id))
+
+
+@schedules_app.command("create")
+def schedules_create(
+    name: str,
+    cron: Annotated[str, typer.Option(help="'*/5 * * * *' or '@every 30s'.")],
+    type: Annotated[str, typer.Option("--type", help="Job type to enqueue.")],
+    payload: JsonOpt = None,
+    queue: Annotated[str, typer.Option()] = "default",
+    timezone: Annotated[str, typer.Option()] = "UTC",
+    misfire_policy: Annotated[str, typer.Option(help="skip or catch_up")] = "skip",
+) -> None:
+    """Create a schedule."""
+    body = {
+        "name": name,
+        "cron": cron,
+        "timezone": timezone,
+        "misfire_policy": misfire_policy,
+        "job": {"type": type, "payload": parse_json(payload, "--payload"), "queue": queue},
+    }
+    with client() as c:
+        print_json(call(c.create_schedule, body))
+
+
+@schedules_app.command("list")
+def schedules_list(as_json: AsJson = False) -> None:
+    """List schedules."""
+    with client() as c:
+        page = call(c.list_schedules, limit=500)
+    if as_json:
+        print_json(page)
+        return
+    table = Table("id", "name", "cron", "timezone", "job type", "enabled", "next fire")
+    for s in page["items"]:
+        table.add_row(
+            str(s["id"]),
+            s["name"],
+            s["cron"],
+            s["timezone"],
+            s["job"]["type"],
+            str(s["enabled"]),
+            (s["next_fire_at"] or "")[:19],
+        )
+    out.print(table)
+
+
+@schedules_app.command("delete")
+def schedules_delete(schedule_id: int) -> None:
+    """Delete a schedule."""
+    with client() as c:
+        call(c.delete_schedule, schedule_id)
+    out.print(f"schedule {schedule_id} deleted")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

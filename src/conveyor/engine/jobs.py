@@ -1,0 +1,219 @@
+"""Submitting, reading and steering jobs: everything outside the worker's hot loop."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from conveyor.engine.models import Job, JobEvent, JobSpec
+from conveyor.engine.queries import sql
+from conveyor.handlers.registry import Registry
+from conveyor.store.database import Connection, Pool
+from conveyor.telemetry import metrics
+from conveyor.telemetry.tracing import current_trace_context
+
+
+class JobRejected(ValueError):
+    """A job that could never run. ``errors`` names each field and what is wrong."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+        self.errors = errors
+
+
+class StateConflict(Exception):
+    """The action does not apply to the job in its current state."""
+
+
+@dataclass(frozen=True)
+class EngineDefaults:
+    max_attempts: int
+    timeout_seconds: float
+    max_payload_bytes: int
+    notify: bool
+
+
+@dataclass(frozen=True)
+class ScheduleFire:
+    """Ties a job to one fire time of a schedule (exactly once per fire time)."""
+
+    schedule_id: int
+    fire_time: datetime
+
+
+class Jobs:
+    def __init__(self, pool: Pool, registry: Registry, defaults: EngineDefaults) -> None:
+        self.pool = pool
+        self.registry = registry
+        self.defaults = defaults
+
+    def check(self, spec: JobSpec, *, prefix: str = "") -> None:
+        """Refuse a job whose type is unknown, payload invalid or too large."""
+        errors: list[dict[str, str]] = []
+        size = len(json.dumps(spec.payload, separators=(",", ":")).encode())
+        if size > self.defaults.max_payload_bytes:
+            errors.append(
+                {
+                    "field": f"{prefix}payload",
+                    "message": f"is {size} bytes, over the {self.defaults.max_payload_bytes}-byte limit",
+                }
+            )
+        try:
+            self.registry.validate(spec.type, spec.payload)
+        except LookupError:
+            errors.append(
+                {
+                    "field": f"{prefix}type",
+                    "message": f"unknown job type {spec.type!r}; known: {', '.join(self.registry.names())}",
+                }
+            )
+        except ValueError as exc:
+            errors.extend(
+                {"field": f"{prefix}{e['field']}", "message": e["message"]}
+                for e in getattr(exc, "errors", [{"field": "payload", "message": str(exc)}])
+            )
+        if errors:
+            raise JobRejected(errors)
+
+    async def enqueue(
+        self,
+        specs: Sequence[JobSpec],
+        *,
+        created_by: int | None = None,
+        key_namespace: str = "",
+        fires: Sequence[ScheduleFire | None] | None = None,
+        conn: Connection | None = None,
+    ) -> list[tuple[Job, bool]]:
+        """Insert jobs all-or-nothing; return each as (job, created) in input order.
+
+        A job whose idempotency key exists already comes back as the existing job with
+        created=False, also when identical submits race (the unique index decides).
+        Pass ``conn`` to enqueue inside the caller's transaction.
+        """
+        for index, spec in enumerate(specs):
+            self.check(spec, prefix=f"jobs[{index}]." if len(specs) > 1 else "")
+        fires = fires or [None] * len(specs)
+        keys = [
+            f"{key_namespace}{s.idempotency_key}"
+            if s.idempotency_key
+            else (f"schedule:{f.schedule_id}:{f.fire_time.isoformat()}" if f else None)
+            for s, f in zip(specs, fires, strict=True)
+        ]
+        trace_context = current_trace_context()
+        params = {
+            "queues": [s.queue for s in specs],
+            "types": [s.type for s in specs],
+            "payloads": [Jsonb(s.payload) for s in specs],
+            "priorities": [s.priority for s in specs],
+            "run_ats": [s.run_at for s in specs],
+            "max_attempts": [s.max_attempts or self.defaults.max_attempts for s in specs],
+            "timeouts": [s.timeout_seconds or self.defaults.timeout_seconds for s in specs],
+            "keys": keys,
+            "schedule_ids": [f.schedule_id if f else None for f in fires],
+            "scheduled_fors": [f.fire_time if f else None for f in fires],
+            "trace_contexts": [Jsonb(trace_context) if trace_context else None for _ in specs],
+            "created_bys": [created_by] * len(specs),
+            "notify": self.defaults.notify,
+        }
+        if conn is None:
+            async with self.pool.connection() as own:
+                inserted, existing = await self._insert(own, params, keys)
+        else:
+            inserted, existing = await self._insert(conn, params, keys)
+        new_ids = {row["id"] for row in inserted}
+        keyless = iter(row for row in inserted if row["idempotency_key"] is None)
+        results: list[tuple[Job, bool]] = []
+        for key in keys:
+            row = existing[key] if key else next(keyless)
+            results.append((Job.from_row(row), row["id"] in new_ids))
+        for job, created in results:
+            if created:
+                metrics.jobs_enqueued.labels(job.queue, job.type).inc()
+        return results
+
+    @staticmethod
+    async def _insert(
+        conn: Connection, params: dict[str, Any], keys: list[str | None]
+    ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+        inserted = await (await conn.execute(sql("enqueue"), params)).fetchall()
+        wanted = [k for k in keys if k]
+        if not wanted:
+            return inserted, {}
+        rows = await (await conn.execute(sql("jobs_by_idempotency_keys"), {"keys": wanted})).fetchall()
+        return inserted, {row["idempotency_key"]: row for row in rows}
+
+    async def get(self, job_id: int) -> Job | None:
+        async with self.pool.connection() as conn:
+            row = await (await conn.execute(sql("get_job"), {"id": job_id})).fetchone()
+        return Job.from_row(row) if row else None
+
+    async def events(self, job_id: int) -> list[JobEvent]:
+        async with self.pool.connection() as conn:
+            rows = await (await conn.execute(sql("job_events"), {"id": job_id})).fetchall()
+        return [JobEvent.model_validate(row) for row in rows]
+
+    async def page(
+        self,
+        *,
+        state: str | None = None,
+        queue: str | None = None,
+        type: str | None = None,
+        before_id: int | None = None,
+        limit: int = 50,
+    ) -> list[Job]:
+        params = {"state": state, "queue": queue, "type": type, "before_id": before_id, "limit": limit}
+        async with self.pool.connection() as conn:
+            rows = await (await conn.execute(sql("list_jobs"), params)).fetchall()
+        return [Job.from_row(row) for row in rows]
+
+    async def _act(self, query: str, job_id: int, action: str) -> Job:
+        async with self.pool.connection() as conn:
+            row = await (
+                await conn.execute(sql(query), {"id": job_id, "notify": self.defaults.notify})
+            ).fetchone()
+            if row:
+                return Job.from_row(row)
+            current = await (await conn.execute(sql("get_job"), {"id": job_id})).fetchone()
+        if current is None:
+            raise LookupError(f"job {job_id} does not exist")
+        raise StateConflict(f"cannot {action} job {job_id}: it is {current['state']}")
+
+    async def cancel(self, job_id: int) -> Job:
+        return await self._act("cancel", job_id, "cancel")
+
+    async def retry(self, job_id: int) -> Job:
+        return await self._act("retry", job_id, "retry")
+
+    async def replay_dead(
+        self, *, queue: str | None = None, type: str | None = None, limit: int = 1000
+    ) -> list[int]:
+        params = {"queue": queue, "type": type, "limit": limit, "notify": self.defaults.notify}
+        async with self.pool.connection() as conn:
+            rows = await (await conn.execute(sql("replay_dead"), params)).fetchall()
+        return [row["id"] for row in rows]
+
+    async def set_queue(
+        self,
+        name: str,
+        *,
+        paused: bool | None = None,
+        concurrency_limit: int | None = None,
+        set_limit: bool = False,
+    ) -> dict[str, Any]:
+        params = {
+            "name": name,
+            "paused": paused,
+            "concurrency_limit": concurrency_limit,
+            "set_limit": set_limit,
+        }
+        async with self.pool.connection() as conn:
+            row = await (await conn.execute(sql("upsert_queue"), params)).fetchone()
+            if paused is False and self.defaults.notify:
+                await conn.execute(sql("wake_queue"), {"queue": name})
+        assert row is not None
+        return row

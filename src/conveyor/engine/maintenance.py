@@ -1,0 +1,153 @@
+"""Maintenance services, run by whichever scheduler replica holds the leadership lease.
+
+- rescuer: running jobs whose lease expired (worker crashed) go back to the queue;
+- promoter: due 'scheduled'/'retrying' jobs become 'queued' and wake workers;
+- cleaner: finished jobs older than their retention are deleted in bounded batches;
+- queue stats: depth and oldest-due age per queue for /metrics.
+
+Each task is an idempotent SQL statement, so a brief overlap of two leaders is harmless.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import structlog
+
+from conveyor.engine.queries import sql
+from conveyor.store.database import Pool
+from conveyor.telemetry import metrics
+
+log = structlog.get_logger("conveyor.maintenance")
+LEADERSHIP = "maintenance"
+
+
+@dataclass(frozen=True)
+class MaintenanceConfig:
+    retention_succeeded: float
+    retention_failed: float
+    notify: bool
+    batch: int = 1000
+    cleanup_every: float = 60.0
+
+
+class Leadership:
+    def __init__(self, pool: Pool, holder: str, ttl_seconds: float) -> None:
+        self.pool = pool
+        self.holder = holder
+        self.ttl = ttl_seconds
+
+    async def renew(self) -> bool:
+        """Take the lease if free or expired, keep it if ours; True while we lead."""
+        async with self.pool.connection() as conn:
+            row = await (
+                await conn.execute(
+                    sql("acquire_leadership"),
+                    {
+                        "name": LEADERSHIP,
+                        "holder": self.holder,
+                        "ttl_seconds": self.ttl,
+                    },
+                )
+            ).fetchone()
+        leading = row is not None
+        metrics.is_leader.set(1 if leading else 0)
+        return leading
+
+    async def resign(self) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(sql("resign_leadership"), {"name": LEADERSHIP, "holder": self.holder})
+        metrics.is_leader.set(0)
+
+
+class Maintenance:
+    def __init__(self, pool: Pool, config: MaintenanceConfig) -> None:
+        self.pool = pool
+        self.config = config
+        self._last_cleanup = 0.0
+
+    async def run_once(self) -> dict[str, int]:
+        done = {
+            "rescued": await self.rescue(),
+            "promoted": await self.promote(),
+        }
+        if time.monotonic() - self._last_cleanup >= self.config.cleanup_every:
+            done["deleted"] = await self.clean()
+            self._last_cleanup = time.monotonic()
+        await self.export_queue_stats()
+        return done
+
+    async def rescue(self) -> int:
+        async with self.pool.connection() as conn:
+            rows = await (
+                await conn.execute(
+                    sql("rescue_expired"),
+                    {
+                        "limit": self.config.batch,
+                        "notify": self.config.notify,
+                    },
+                )
+            ).fetchall()
+        if rows:
+            log.warning("leases_expired", jobs=len(rows), ids=[r["id"] for r in rows[:20]])
+            metrics.maintenance_rows.labels("rescue").inc(len(rows))
+        return len(rows)
+
+    async def promote(self) -> int:
+        async with self.pool.connection() as conn:
+            row = await (
+                await conn.execute(
+                    sql("promote_due"),
+                    {
+                        "limit": self.config.batch * 10,
+                        "notify": self.config.notify,
+                    },
+                )
+            ).fetchone()
+        promoted = int(row["promoted"]) if row else 0
+        metrics.maintenance_rows.labels("promote").inc(promoted)
+        return promoted
+
+    async def clean(self) -> int:
+        deleted = 0
+        for states, retention in (
+            (["succeeded"], self.config.retention_succeeded),
+            (["dead", "cancelled"], self.config.retention_failed),
+        ):
+            if retention <= 0:
+                continue
+            while True:
+                async with self.pool.connection() as conn:
+                    row = await (
+                        await conn.execute(
+                            sql("delete_finished"),
+                            {
+                                "states": states,
+                                "older_than_seconds": retention,
+                                "limit": self.config.batch * 10,
+                            },
+                        )
+                    ).fetchone()
+                count = int(row["jobs"]) if row else 0
+                deleted += count
+                if count < self.config.batch * 10:
+                    break
+        if deleted:
+            log.info("retention_cleanup", jobs=deleted)
+            metrics.maintenance_rows.labels("cleanup").inc(deleted)
+        return deleted
+
+    async def export_queue_stats(self) -> None:
+        async with self.pool.connection() as conn:
+            stats = await (await conn.execute(sql("queue_stats"))).fetchall()
+            running = await (await conn.execute(sql("running_counts"))).fetchall()
+        metrics.queue_depth.clear()
+        metrics.queue_oldest_due_age.clear()
+        metrics.jobs_running.clear()
+        for row in stats:
+            metrics.queue_depth.labels(row["queue"], "due").set(row["due"])
+            metrics.queue_depth.labels(row["queue"], "waiting").set(row["waiting"])
+            metrics.queue_oldest_due_age.labels(row["queue"]).set(float(row["oldest_due_age_seconds"]))
+        for row in running:
+            metrics.jobs_running.labels(row["queue"]).set(row["running"])

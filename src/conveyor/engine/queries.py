@@ -1,0 +1,7 @@
+"""The engine's named SQL queries (``engine/sql/*.sql``)."""
+
+from pathlib import Path
+
+from conveyor.sqlfiles import Queries
+
+sql = Queries(Path(__file__).parent / "sql")

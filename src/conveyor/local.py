@@ -1,0 +1,145 @@
+"""``conveyor up``: the whole platform on one machine, supervised.
+
+Starts the embedded PostgreSQL (unless CONVEYOR_DATABASE_URL points elsewhere), migrates,
+makes sure a bootstrap admin API key exists (``.conveyor/admin.key``, mode 0600), then runs
+api, worker and scheduler as child processes. A child that dies is restarted with backoff.
+Ctrl-C or SIGTERM stops every child gracefully, then the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from conveyor.settings import Settings
+from conveyor.store import migrate
+from conveyor.store.database import database_url, open_pool
+from conveyor.store.users import authenticate, create_api_key, ensure_user
+
+console = Console(stderr=True)
+ADMIN_EMAIL = "admin@localhost"
+STOP_TIMEOUT = 30.0
+
+
+def admin_key_path(settings: Settings) -> Path:
+    return settings.home / "admin.key"
+
+
+async def ensure_admin_key(settings: Settings, url: str) -> tuple[str, bool]:
+    """Return (key, created): the saved key if it still works, else a new one saved 0600."""
+    path = admin_key_path(settings)
+    pool = await open_pool(url, size=1, name="conveyor-up")
+    try:
+        await pool.wait()
+        if path.exists():
+            saved = path.read_text().strip()
+            if await authenticate(pool, saved):
+                return saved, False
+        user = await ensure_user(pool, ADMIN_EMAIL, "admin", name="Bootstrap admin")
+        _, key = await create_api_key(pool, user["id"], "bootstrap (conveyor up)")
+    finally:
+        await pool.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    path.chmod(0o600)
+    return key, True
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = field(default=0.0)
+
+    def start(self, env: dict[str, str], log_dir: Path) -> None:
+        log = (log_dir / f"{self.name}.log").open("ab")
+        # A new session: Ctrl-C reaches only the supervisor, which stops children in order.
+        self.process = subprocess.Popen(
+            self.argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.started_at = time.monotonic()
+
+
+def up(settings: Settings) -> int:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with console.status("starting the database"):
+        url = database_url(settings)
+    with console.status("migrating"):
+        migrate.upgrade(url)
+    key, created = asyncio.run(ensure_admin_key(settings, url))
+
+    env = {**os.environ, "CONVEYOR_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    python = [sys.executable, "-m", "conveyor"]
+    children = [
+        Child("api", [*python, "api", "--port", str(settings.api_port)]),
+        Child("worker", [*python, "worker", "--port", str(settings.worker_port)]),
+        Child("scheduler", [*python, "scheduler", "--port", str(settings.scheduler_port)]),
+    ]
+    log_dir = settings.home / "logs"
+    log_dir.mkdir(exist_ok=True)
+    for child in children:
+        child.start(env, log_dir)
+
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    console.print(f"[bold green]Conveyor is up[/] (data in {settings.home.resolve()})")
+    console.print(f"  API        {api}/api/v1   docs {api}/api/docs")
+    console.print(f"  worker     http://127.0.0.1:{settings.worker_port}/metrics")
+    console.print(f"  scheduler  http://127.0.0.1:{settings.scheduler_port}/metrics")
+    console.print(f"  logs       {log_dir.resolve()}/*.log")
+    console.print(
+        f"  admin key  {key}"
+        + ("  (new)" if created else "")
+        + f"\n             saved in {admin_key_path(settings).resolve()}"
+    )
+    console.print("Press Ctrl-C to stop.")
+    sys.stdout.flush()
+
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while not stopping:
+        for child in children:
+            assert child.process is not None
+            code = child.process.poll()
+            if code is None:
+                continue
+            backoff = min(30.0, 2.0 ** min(child.restarts, 5))
+            if time.monotonic() - child.started_at > 60:
+                child.restarts = 0
+            console.print(f"[yellow]{child.name} exited with {code}; restarting in {backoff:.0f}s[/]")
+            time.sleep(backoff)
+            child.restarts += 1
+            child.start(env, log_dir)
+        time.sleep(0.5)
+
+    console.print("stopping…")
+    for child in children:
+        if child.process and child.process.poll() is None:
+            child.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for child in children:
+        assert child.process is not None
+        try:
+            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            console.print(f"[red]{child.name} did not stop in time; killing it[/]")
+            child.process.kill()
+    console.print("stopped.")
+    return 0

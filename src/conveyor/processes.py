@@ -1,0 +1,164 @@
+"""Entry points of the long-running processes: api, worker, scheduler.
+
+Each serves /livez, /readyz and /metrics on its own port, logs JSON lines, exports traces
+when OTEL_EXPORTER_OTLP_ENDPOINT is set, and shuts down gracefully on SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+
+import structlog
+import uvicorn
+
+from conveyor.api.app import create_app, engine_defaults
+from conveyor.engine.jobs import Jobs
+from conveyor.engine.maintenance import Leadership, Maintenance, MaintenanceConfig
+from conveyor.engine.schedules import Schedules
+from conveyor.engine.worker import Worker, WorkerConfig, new_worker_id
+from conveyor.handlers import discover
+from conveyor.health import probes_app
+from conveyor.settings import Settings
+from conveyor.store import migrate
+from conveyor.store.database import Pool, check_database, database_url, open_pool
+from conveyor.telemetry.logging import configure_logging
+from conveyor.telemetry.tracing import configure_tracing
+
+log = structlog.get_logger("conveyor")
+
+
+def _setup(service: str, settings: Settings) -> str:
+    configure_logging(service, settings.log_level)
+    configure_tracing(service)
+    url = database_url(settings)
+    migrate.startup_schema_check(url)
+    return url
+
+
+def run_api(settings: Settings, port: int, host: str) -> None:
+    url = _setup("api", settings)
+    log.info("api_starting", port=port, host=host)
+    uvicorn.run(
+        create_app(settings, url),
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=20,
+    )
+
+
+class _ProbeServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the process's main loop owns the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _serve(
+    service: str,
+    settings: Settings,
+    url: str,
+    port: int,
+    host: str,
+    body: Callable[[Pool, asyncio.Event], Awaitable[None]],
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    pool = await open_pool(
+        url,
+        size=min(settings.database_pool_size, 10),
+        name=f"conveyor-{service}",
+        timeout=settings.database_timeout,
+    )
+    expected = migrate.head_revision()
+
+    async def ready() -> None:
+        if stop.is_set():
+            raise RuntimeError("shutting down")
+        await check_database(pool, expected)
+
+    server = _ProbeServer(
+        uvicorn.Config(probes_app(ready), host=host, port=port, log_config=None, access_log=False)
+    )
+    probe = asyncio.create_task(server.serve())
+    try:
+        await body(pool, stop)
+    finally:
+        server.should_exit = True
+        await probe
+        await pool.close()
+        log.info(f"{service}_exited")
+
+
+def run_worker(settings: Settings, port: int, host: str) -> None:
+    url = _setup("worker", settings)
+    config = WorkerConfig(
+        queues=settings.queues,
+        concurrency=settings.worker_concurrency,
+        batch_size=settings.worker_batch_size,
+        poll_interval=settings.worker_poll_interval,
+        lease_seconds=settings.worker_lease_seconds,
+        shutdown_grace=settings.worker_shutdown_grace,
+        backoff_base=settings.backoff_base_seconds,
+        backoff_max=settings.backoff_max_seconds,
+        listen_url=url if settings.listen_notify else None,
+    )
+    registry = discover()
+
+    async def body(pool: Pool, stop: asyncio.Event) -> None:
+        await Worker(pool, registry, config).run(stop)
+
+    asyncio.run(_serve("worker", settings, url, port, host, body))
+
+
+def run_scheduler(settings: Settings, port: int, host: str) -> None:
+    url = _setup("scheduler", settings)
+    holder = new_worker_id()
+
+    async def body(pool: Pool, stop: asyncio.Event) -> None:
+        jobs = Jobs(pool, discover(), engine_defaults(settings))
+        schedules = Schedules(jobs, misfire_grace=settings.misfire_grace_seconds)
+        leadership = Leadership(pool, holder, ttl_seconds=max(10.0, settings.scheduler_tick_seconds * 5))
+        maintenance = Maintenance(
+            pool,
+            MaintenanceConfig(
+                retention_succeeded=settings.retention_succeeded,
+                retention_failed=settings.retention_failed,
+                notify=settings.listen_notify,
+            ),
+        )
+        await scheduler_loop(schedules, leadership, maintenance, stop, tick=settings.scheduler_tick_seconds)
+        with contextlib.suppress(Exception):
+            await leadership.resign()
+
+    log.info("scheduler_starting", holder=holder)
+    asyncio.run(_serve("scheduler", settings, url, port, host, body))
+
+
+async def scheduler_loop(
+    schedules: Schedules,
+    leadership: Leadership,
+    maintenance: Maintenance,
+    stop: asyncio.Event,
+    *,
+    tick: float,
+) -> None:
+    """Every tick: fire due schedules (every replica; the database keeps it exactly-once),
+    and, while leading, run maintenance."""
+    while not stop.is_set():
+        try:
+            await schedules.fire_due()
+            if await leadership.renew():
+                await maintenance.run_once()
+        except Exception as exc:  # database down: log, keep ticking, recover by itself
+            log.warning("scheduler_tick_failed", error=str(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), tick)

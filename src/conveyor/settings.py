@@ -1,0 +1,145 @@
+"""One validated settings object for every process, read from ``CONVEYOR_*`` variables.
+
+Secrets may come from files: ``CONVEYOR_DATABASE_URL_FILE=/run/secrets/db`` is read when
+``CONVEYOR_DATABASE_URL`` is unset. Validation errors name the environment variable.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "CONVEYOR_"
+SECRET_FILE_FIELDS = ("database_url", "redis_url", "api_key")
+
+
+class SettingsError(ValueError):
+    """Configuration is invalid; the message names the offending variable(s)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    env: Literal["development", "production", "test"] = "development"
+    home: Path = Field(default=Path(".conveyor"), description="Local state: embedded database, admin key.")
+    database_url: str | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_timeout: float = Field(
+        default=5.0, gt=0, le=120, description="Seconds to wait for a connection."
+    )
+    redis_url: str | None = None
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    worker_port: int = Field(default=9100, ge=1, le=65535)
+    scheduler_port: int = Field(default=9101, ge=1, le=65535)
+    api_url: str = "http://127.0.0.1:8000"
+    api_key: str | None = None
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    max_payload_bytes: int = Field(default=256 * 1024, ge=1024)
+
+    worker_queues: str = Field(default="default", description="Comma-separated queue names.")
+    worker_concurrency: int = Field(default=20, ge=1, le=10_000)
+    worker_batch_size: int = Field(default=100, ge=1, le=1000)
+    worker_poll_interval: float = Field(default=1.0, gt=0, le=60)
+    worker_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
+    worker_shutdown_grace: float = Field(default=25.0, ge=0, le=3600)
+    listen_notify: bool = Field(default=True, description="Off behind transaction-pooling proxies.")
+
+    default_max_attempts: int = Field(default=5, ge=1, le=100)
+    default_timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    backoff_base_seconds: float = Field(default=1.0, gt=0)
+    backoff_max_seconds: float = Field(default=3600.0, gt=0)
+
+    scheduler_tick_seconds: float = Field(default=1.0, gt=0, le=60)
+    misfire_grace_seconds: float = Field(default=60.0, ge=0)
+    retention_succeeded: float = Field(default=7 * 86400, ge=0, description="Seconds; 0 keeps forever.")
+    retention_failed: float = Field(default=30 * 86400, ge=0, description="Seconds; 0 keeps forever.")
+
+    http_allow: str = Field(
+        default="", description="Hosts or CIDRs outbound HTTP may reach despite the guard."
+    )
+    http_max_response_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        for field in SECRET_FILE_FIELDS:
+            file_var = f"{ENV_PREFIX}{field.upper()}_FILE"
+            path = os.environ.get(file_var)
+            if path and not data.get(field) and not os.environ.get(f"{ENV_PREFIX}{field.upper()}"):
+                try:
+                    data[field] = Path(path).read_text().strip()
+                except OSError as exc:
+                    raise ValueError(f"{file_var}: cannot read {path}: {exc.strerror}") from exc
+        return data
+
+    @field_validator("database_url", "redis_url")
+    @classmethod
+    def _url_scheme(cls, value: str | None) -> str | None:
+        if value is not None and value.split("://", 1)[0] not in (
+            "postgresql",
+            "postgres",
+            "redis",
+            "rediss",
+        ):
+            raise ValueError("must be a postgresql:// or redis:// URL")
+        return value or None
+
+    @field_validator("http_allow")
+    @classmethod
+    def _allow_list(cls, value: str) -> str:
+        for entry in filter(None, (e.strip() for e in value.split(","))):
+            if "/" in entry:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"{entry!r} is not a valid CIDR") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _production_requirements(self) -> Settings:
+        if self.env == "production" and not self.database_url:
+            raise ValueError(
+                "CONVEYOR_DATABASE_URL is required when CONVEYOR_ENV=production "
+                "(the embedded database is for local use only)"
+            )
+        if self.backoff_max_seconds < self.backoff_base_seconds:
+            raise ValueError("CONVEYOR_BACKOFF_MAX_SECONDS must be >= CONVEYOR_BACKOFF_BASE_SECONDS")
+        return self
+
+    @property
+    def queues(self) -> list[str]:
+        return [q.strip() for q in self.worker_queues.split(",") if q.strip()]
+
+    @property
+    def http_allow_list(self) -> list[str]:
+        return [e.strip() for e in self.http_allow.split(",") if e.strip()]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's error into one that names the variables."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = [str(p) for p in err["loc"]]
+            var = f"{ENV_PREFIX}{loc[0].upper()}" if loc else "configuration"
+            problems.append(f"{var}: {err['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Durable state: schema migrations, connections, and data access outside the engine hot path."""

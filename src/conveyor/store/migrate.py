@@ -1,0 +1,72 @@
+"""Schema migrations (Alembic) and the start-up check that refuses an unmigrated database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import structlog
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class SchemaNotReady(RuntimeError):
+    """The database is not at the schema revision this code needs."""
+
+
+def _alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    sa_url = database_url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
+        "postgres://", "postgresql+psycopg://", 1
+    )
+    # ConfigParser interpolation treats % specially.
+    config.set_main_option("sqlalchemy.url", sa_url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head is not None
+    return head
+
+
+def upgrade(database_url: str) -> str:
+    """Apply every pending migration; return the revision now in place."""
+    command.upgrade(_alembic_config(database_url), "head")
+    return head_revision()
+
+
+def current_revision(database_url: str) -> str | None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass('conveyor.alembic_version')").fetchone()
+        if not exists or exists[0] is None:
+            return None
+        row = conn.execute("SELECT version_num FROM conveyor.alembic_version").fetchone()
+        return row[0] if row else None
+
+
+def ensure_migrated(database_url: str) -> None:
+    current, head = current_revision(database_url), head_revision()
+    if current != head:
+        raise SchemaNotReady(
+            f"database schema is at revision {current or 'none'}, this Conveyor needs {head}: "
+            "run `conveyor migrate` first"
+        )
+
+
+def startup_schema_check(database_url: str) -> None:
+    """Refuse to start on a database at the wrong schema revision (raises SchemaNotReady).
+
+    An unreachable database is not fatal: the process starts, reports not-ready, and its pool
+    keeps reconnecting, so an outage does not turn into a crash loop.
+    """
+    try:
+        ensure_migrated(database_url)
+    except psycopg.OperationalError as exc:
+        structlog.get_logger("conveyor").error(
+            "database_unreachable_at_start", error=str(exc).strip(), retrying=True
+        )
