@@ -130,7 +130,9 @@ class Jobs:
         results: list[tuple[Job, bool]] = []
         for key in keys:
             row = existing[key] if key else next(keyless)
+            # A key repeated within one batch: only its first occurrence counts as created.
             results.append((Job.from_row(row), row["id"] in new_ids))
+            new_ids.discard(row["id"])
         for job, created in results:
             if created:
                 metrics.jobs_enqueued.labels(job.queue, job.type).inc()

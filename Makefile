@@ -1,0 +1,53 @@
+# Conveyor: the two commands a newcomer needs are `make up` and `make test`.
+# Only Python (>= 3.11) and make are required; everything else is installed here.
+
+PYTHON ?= python3
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: up test lint typecheck unit format clean help
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# The project environment, exactly as locked (bytecode compiled: imports stay fast even where
+# PYTHONDONTWRITEBYTECODE is set).
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --compile-bytecode --quiet
+	@touch $@
+
+up: $(VENV)/.synced ## Run the whole platform locally (embedded PostgreSQL in .conveyor/)
+	$(BIN)/conveyor up
+
+test: lint typecheck unit ## Everything CI runs
+
+unit: $(VENV)/.synced ## The pytest suite (real PostgreSQL, real processes)
+	$(BIN)/pytest
+
+lint: $(VENV)/.synced ## ruff lint and format check
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(VENV)/.synced ## mypy --strict on the package
+	$(BIN)/mypy
+
+format: $(VENV)/.synced ## Apply ruff's formatting and safe fixes
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+clean: ## Remove environments and caches (keeps .conveyor/ data)
+	rm -rf $(TOOLS) $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Feature areas add their targets in mk/*.mk (image, compose, bench, ...).
+-include mk/*.mk

@@ -1,0 +1,132 @@
+"""Fixtures: a real PostgreSQL (embedded by default, or CONVEYOR_TEST_DATABASE_URL), a clean
+schema per test, the engine services, and real ``conveyor`` processes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from conveyor.api.app import engine_defaults
+from conveyor.engine.jobs import EngineDefaults, Jobs
+from conveyor.engine.schedules import Schedules
+from conveyor.handlers import Registry, discover
+from conveyor.settings import load_settings
+from conveyor.store import migrate
+from conveyor.store.database import Pool, open_pool
+from conveyor.store.users import create_api_key, ensure_user
+from tests.support import Process, free_port, process_env
+
+TABLES = ("jobs", "job_events", "schedules", "queues", "leaders", "api_keys", "users")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("CONVEYOR_TEST_DATABASE_URL")
+    if not url:
+        import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+        url = server.get_uri()
+    migrate.upgrade(url)
+    return url
+
+
+def truncate(database_url: str) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "TRUNCATE " + ", ".join(f"conveyor.{t}" for t in TABLES) + " RESTART IDENTITY CASCADE"
+        )
+
+
+@pytest.fixture
+def clean_db(database_url: str) -> str:
+    truncate(database_url)
+    return database_url
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str) -> AsyncIterator[Pool]:
+    pool = await open_pool(database_url, size=10, name="conveyor-tests")
+    await pool.wait()
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return discover()
+
+
+@pytest.fixture
+def defaults() -> EngineDefaults:
+    return engine_defaults(load_settings(env="test"))
+
+
+@pytest.fixture
+def jobs(pool: Pool, registry: Registry, defaults: EngineDefaults, clean_db: str) -> Jobs:
+    return Jobs(pool, registry, defaults)
+
+
+@pytest.fixture
+def schedules(jobs: Jobs) -> Schedules:
+    return Schedules(jobs, misfire_grace=60)
+
+
+@pytest.fixture
+async def admin_key(pool: Pool, clean_db: str) -> str:
+    return await issue_key(pool, "admin@example.com", "admin")
+
+
+async def issue_key(pool: Pool, email: str, role: str) -> str:
+    user = await ensure_user(pool, email, role)  # type: ignore[arg-type]
+    _, key = await create_api_key(pool, user["id"], "test")
+    return key
+
+
+@pytest.fixture
+def spawn(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Process]]:
+    """Start real ``conveyor <command>`` processes; all are stopped after the test."""
+    started: list[Process] = []
+
+    def start(command: str, *, env: dict[str, str] | None = None, port: int | None = None,
+              args: list[str] | None = None) -> Process:
+        port = port or free_port()
+        name = f"{command}-{len(started)}"
+        proc = Process(
+            [command, "--port", str(port), *(args or [])],
+            process_env(database_url, **(env or {})),
+            tmp_path / f"{name}.log",
+            port=port,
+        ).start()
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture(scope="session")
+def api_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
+    """One real API process for the whole session (tests create their own keys)."""
+    port = free_port()
+    proc = Process(
+        ["api", "--port", str(port)],
+        process_env(database_url, CONVEYOR_DATABASE_TIMEOUT="2"),
+        tmp_path_factory.mktemp("api") / "api.log",
+        port=port,
+    ).start()
+    proc.wait_ready()
+    yield proc
+    proc.stop()
+
+
+def job_counts(database_url: str) -> dict[str, Any]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT state, count(*) FROM conveyor.jobs GROUP BY state").fetchall()
+    return dict(rows)
