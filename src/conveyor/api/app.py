@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from conveyor import __version__
-from conveyor.api import problems
+from conveyor.api import API_PREFIX, problems
 from conveyor.api.middleware import BodySizeLimit, RequestTelemetry
 from conveyor.api.routes import jobs, schedules
 from conveyor.engine.jobs import EngineDefaults, Jobs
@@ -20,7 +20,6 @@ from conveyor.store import migrate
 from conveyor.store.database import check_database, open_pool
 from conveyor.store.migrate import startup_schema_check
 
-API_PREFIX = "/api/v1"
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 
 
@@ -70,8 +69,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
 
     problems.install(app)
     app.include_router(probes_router(ready))
-    app.include_router(jobs.router, prefix=API_PREFIX)
-    app.include_router(schedules.router, prefix=API_PREFIX)
+    app.include_router(jobs.router)
+    app.include_router(schedules.router)
     app.add_middleware(BodySizeLimit, limit=MAX_REQUEST_BYTES)
     app.add_middleware(RequestTelemetry)
     return app

@@ -50,11 +50,11 @@ def refusal_reason(address: IPAddress) -> str | None:
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
     checks = (
+        ("is_unspecified", "an unspecified address"),
         ("is_loopback", "a loopback address"),
         ("is_link_local", "a link-local address"),
         ("is_private", "a private address"),
         ("is_multicast", "a multicast address"),
-        ("is_unspecified", "an unspecified address"),
         ("is_reserved", "a reserved address"),
     )
     for attribute, reason in checks:

@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadJobs, CanWriteJobs, CanWriteQueues, JobsDep
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import Problem
 from conveyor.engine.models import QUEUE_PATTERN, Job, JobEvent, JobSpec, JobState, QueueName
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(prefix=API_PREFIX, tags=["jobs"])
 MAX_BATCH = 1000
 
 

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import Problem
 from conveyor.engine.schedules import Schedule, ScheduleSpec
 
-router = APIRouter(tags=["schedules"])
+router = APIRouter(prefix=API_PREFIX, tags=["schedules"])
 
 
 @router.post("/schedules", status_code=201, response_model=Schedule)

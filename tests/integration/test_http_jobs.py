@@ -1,0 +1,164 @@
+"""The http job type against a real local server, and the outbound guard (SSRF)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from conveyor.handlers import JobError, PermanentError
+from conveyor.handlers.http import HttpRequest, parse_retry_after, send
+from conveyor.handlers.outbound import AllowList
+
+LIMIT = 1024 * 1024
+
+
+class Target(BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, dict[str, str], bytes]] = {
+        "/ok": (200, {}, b"fine"),
+        "/boom": (503, {"Retry-After": "3"}, b"down"),
+        "/busy": (429, {"Retry-After": "7"}, b"slow down"),
+        "/missing": (404, {}, b"nope"),
+        "/to-private": (302, {"Location": "http://10.255.255.1/internal"}, b""),
+        "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
+        "/to-ok": (302, {"Location": "/ok"}, b""),
+        "/huge": (200, {}, b"x" * (3 * LIMIT)),
+    }
+    received: list[dict[str, Any]] = []
+
+    def _answer(self) -> None:
+        if self.path == "/slow":
+            time.sleep(2)
+        length = int(self.headers.get("content-length") or 0)
+        Target.received.append({"path": self.path, "method": self.command,
+                                "body": self.rfile.read(length), "headers": dict(self.headers)})
+        status, headers, body = self.routes.get(self.path, (200, {}, b""))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # clients may stop reading
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = _answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Target)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def request(url: str, **extra: Any) -> HttpRequest:
+    return HttpRequest.model_validate({"url": url, **extra})
+
+
+LOCAL = AllowList(["127.0.0.1/32"])
+
+
+async def test_success_returns_status_and_body(target: str) -> None:
+    Target.received.clear()
+    result = await send(request(f"http://{target}/ok", body={"a": 1}, headers={"X-Trace": "t"}), LOCAL,
+                        max_body_bytes=LIMIT)
+    assert result == {"status": 200, "body": "fine"}
+    [seen] = Target.received
+    assert seen["method"] == "POST" and seen["body"] == b'{"a":1}' and seen["headers"]["X-Trace"] == "t"
+
+
+@pytest.mark.parametrize(("path", "retry_after"), [("/boom", 3.0), ("/busy", 7.0)])
+async def test_5xx_and_429_retry_honouring_retry_after(target: str, path: str, retry_after: float) -> None:
+    with pytest.raises(JobError) as raised:
+        await send(request(f"http://{target}{path}"), LOCAL, max_body_bytes=LIMIT)
+    assert raised.value.retryable and raised.value.retry_after == retry_after
+
+
+async def test_other_4xx_fail_without_retry(target: str) -> None:
+    with pytest.raises(PermanentError, match="answered 404"):
+        await send(request(f"http://{target}/missing", method="GET"), LOCAL, max_body_bytes=LIMIT)
+
+
+async def test_timeout_and_refused_connection_are_retryable(target: str) -> None:
+    with pytest.raises(JobError) as raised:
+        await send(request(f"http://{target}/slow", timeout_seconds=0.2), LOCAL, max_body_bytes=LIMIT)
+    assert raised.value.retryable and raised.value.kind == "http_timeout"
+    with pytest.raises(JobError) as refused:
+        await send(request("http://127.0.0.1:1/"), LOCAL, max_body_bytes=LIMIT)
+    assert refused.value.retryable and refused.value.kind == "http_connection"
+
+
+async def test_response_body_is_read_only_up_to_the_limit(target: str) -> None:
+    result = await send(request(f"http://{target}/huge", method="GET"), LOCAL, max_body_bytes=LIMIT)
+    assert result["status"] == 200 and len(result["body"]) == 64 * 1024
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:9/", "loopback"),
+        ("http://[::1]:9/", "loopback"),
+        ("http://[::ffff:127.0.0.1]:9/", "loopback"),
+        ("http://10.1.2.3/", "private"),
+        ("http://192.168.0.10/", "private"),
+        ("http://169.254.169.254/latest/meta-data/", "cloud metadata"),
+        ("http://0.0.0.0:9/", "unspecified"),
+        ("http://localhost:9/", "loopback"),  # a name that resolves to a private address
+    ],
+)
+async def test_guard_refuses_private_destinations_by_default(url: str, reason: str) -> None:
+    with pytest.raises(PermanentError) as raised:
+        await send(request(url), AllowList([]), max_body_bytes=LIMIT)
+    assert raised.value.kind == "outbound_refused"
+    assert reason in str(raised.value) and "CONVEYOR_HTTP_ALLOW" in str(raised.value)
+
+
+@pytest.mark.parametrize("path", ["/to-private", "/to-metadata"])
+async def test_guard_checks_every_redirect_hop(target: str, path: str) -> None:
+    with pytest.raises(PermanentError) as raised:
+        await send(request(f"http://{target}{path}", method="GET"), LOCAL, max_body_bytes=LIMIT)
+    assert raised.value.kind == "outbound_refused"
+
+
+async def test_allowed_by_host_name_or_cidr(target: str) -> None:
+    port = target.split(":")[1]
+    by_name = await send(request(f"http://localhost:{port}/to-ok", method="GET"), AllowList(["localhost"]),
+                         max_body_bytes=LIMIT)
+    assert by_name["status"] == 200
+    by_cidr = await send(request(f"http://{target}/ok"), AllowList(["127.0.0.0/8"]), max_body_bytes=LIMIT)
+    assert by_cidr["status"] == 200
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"url": "ftp://example.com/file"},
+        {"url": "not a url"},
+        {"url": "http://example.com", "headers": {"X-Evil": "a\r\nInjected: yes"}},
+        {"url": "http://example.com", "headers": {"Host": "other"}},
+        {"url": "http://example.com", "method": "TRACE"},
+        {"url": "http://example.com", "expected_statuses": [700]},
+        {"url": "http://example.com", "command": "rm -rf /"},
+    ],
+)
+def test_bad_http_payloads_are_refused(payload: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        HttpRequest.model_validate(payload)
+
+
+def test_retry_after_forms() -> None:
+    assert parse_retry_after("120") == 120.0
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412480 - 30) == 30.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
