@@ -28,7 +28,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(schedules_app, name="schedules")
 app.add_typer(admin_app, name="admin")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 Port = Annotated[int | None, typer.Option(help="Port; default from CONVEYOR_<PROCESS>_PORT.")]
 Host = Annotated[str, typer.Option(help="Interface to bind.")]

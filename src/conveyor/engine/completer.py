@@ -9,6 +9,7 @@ retried with backoff; if a lease was lost meanwhile, the UPDATE skips that row.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +33,12 @@ class Outcome:
 
 
 class Completer:
-    def __init__(self, pool: Pool, worker_id: str, *, max_batch: int = 500, linger: float = 0.002) -> None:
+    def __init__(
+        self, pool: Pool, worker_id: str, *, on_written: Callable[[], None] = lambda: None,
+        max_batch: int = 500, linger: float = 0.002,
+    ) -> None:
         self.pool = pool
+        self.on_written = on_written  # written outcomes free worker slots: wake the producer
         self.worker_id = worker_id
         self.max_batch = max_batch
         self.linger = linger
@@ -73,6 +78,7 @@ class Completer:
                     continue
                 failures = 0
                 del self._pending[: len(batch)]
+                self.on_written()
             self._wake.clear()
             self._idle.set()
 

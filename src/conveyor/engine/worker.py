@@ -72,9 +72,9 @@ class Worker:
         self.registry = registry
         self.config = config
         self.worker_id = worker_id or new_worker_id()
-        self.completer = Completer(pool, self.worker_id)
         self.running: dict[int, Running] = {}
         self._wake = asyncio.Event()
+        self.completer = Completer(pool, self.worker_id, on_written=self._wake.set)
         self._stop_claiming = asyncio.Event()
         self._queue_limits: dict[str, int | None] = {}
         metrics.worker_slots.set(config.concurrency)

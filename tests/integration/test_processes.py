@@ -1,0 +1,153 @@
+"""Real worker, scheduler and API processes: crash recovery, graceful drain, outages, probes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from urllib.parse import urlsplit
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from conveyor.engine.jobs import Jobs
+from conveyor.engine.models import JobSpec
+from tests.support import free_port, process_env, Process, wait_until
+
+
+def states(database_url: str) -> dict[str, int]:
+    with psycopg.connect(database_url) as conn:
+        return dict(conn.execute("SELECT state, count(*) FROM conveyor.jobs GROUP BY state").fetchall())
+
+
+def job_row(database_url: str, job_id: int) -> dict[str, Any]:
+    with psycopg.connect(database_url) as conn:
+        cur = conn.execute("SELECT state, attempts, worker_id FROM conveyor.jobs WHERE id = %s", [job_id])
+        state, attempts, worker_id = cur.fetchone()  # type: ignore[misc]
+    return {"state": state, "attempts": attempts, "worker_id": worker_id}
+
+
+FAST = {"CONVEYOR_WORKER_POLL_INTERVAL": "0.2", "CONVEYOR_BACKOFF_BASE_SECONDS": "0.1",
+        "CONVEYOR_BACKOFF_MAX_SECONDS": "0.5"}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+async def test_sigkilled_worker_loses_no_job(jobs: Jobs, spawn: Any, database_url: str) -> None:
+    total, concurrency = 1000, 20
+    await jobs.enqueue([JobSpec(type="sleep", payload={"seconds": 0.1})] * total)
+    env = {**FAST, "CONVEYOR_WORKER_CONCURRENCY": str(concurrency), "CONVEYOR_WORKER_LEASE_SECONDS": "2"}
+    victim = spawn("worker", env=env)
+    wait_until(lambda: (s := states(database_url)).get("succeeded", 0) >= 100 and s.get("running", 0) > 0,
+               timeout=60, what="progress")
+    victim.signal(signal.SIGKILL)
+    victim.wait(10)
+    snapshot = states(database_url)
+    in_flight = snapshot.get("running", 0)
+    assert in_flight > 0, "the kill should catch jobs mid-run"
+
+    spawn("scheduler", env={"CONVEYOR_SCHEDULER_TICK_SECONDS": "0.2"})
+    spawn("worker", env=env)
+    wait_until(lambda: states(database_url) == {"succeeded": total}, timeout=90, interval=0.2,
+               what="every job to succeed")
+
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("""
+            SELECT j.id, j.attempts,
+                   count(*) FILTER (WHERE e.to_state = 'running') AS runs,
+                   count(*) FILTER (WHERE e.error->>'kind' = 'lease_expired') AS rescues
+            FROM conveyor.jobs j JOIN conveyor.job_events e ON e.job_id = j.id
+            GROUP BY j.id, j.attempts""").fetchall()
+    assert len(rows) == total
+    for _, attempts, runs, rescues in rows:
+        assert runs == attempts  # every run is a recorded attempt
+        assert rescues == attempts - 1  # a repeat only follows a lease expiry
+    repeated = sum(1 for _, attempts, _, _ in rows if attempts > 1)
+    assert 0 < repeated <= concurrency
+
+
+@pytest.mark.slow
+async def test_sigterm_finishes_in_flight_and_releases_the_rest(
+    jobs: Jobs, spawn: Any, database_url: str
+) -> None:
+    env = {**FAST, "CONVEYOR_WORKER_CONCURRENCY": "2", "CONVEYOR_WORKER_SHUTDOWN_GRACE": "1.5"}
+    worker = spawn("worker", env=env).wait_ready()
+    [(short, _), (long, _)] = await jobs.enqueue([
+        JobSpec(type="sleep", payload={"seconds": 0.5}), JobSpec(type="sleep", payload={"seconds": 30})])
+    wait_until(lambda: states(database_url).get("running") == 2, what="both jobs running")
+    [(waiting, _)] = await jobs.enqueue([JobSpec(type="noop")])
+
+    started = time.monotonic()
+    worker.signal(signal.SIGTERM)
+    assert worker.wait(15) == 0
+    assert time.monotonic() - started < 6
+
+    assert job_row(database_url, short.id)["state"] == "succeeded"
+    # The long job was given back at once: queued, no owner, its interrupted attempt uncounted.
+    assert job_row(database_url, long.id) == {"state": "queued", "attempts": 0, "worker_id": None}
+    assert job_row(database_url, waiting.id)["state"] == "queued"
+
+    spawn("worker", env=env)
+    wait_until(lambda: job_row(database_url, long.id)["state"] == "running", timeout=10,
+               what="another worker to pick the released job without waiting for its lease")
+    wait_until(lambda: job_row(database_url, waiting.id)["state"] == "succeeded", timeout=10,
+               what="the waiting job")
+
+
+def test_api_without_database_is_live_not_ready_and_answers_503(spawn: Any) -> None:
+    dead = f"postgresql://conveyor@127.0.0.1:{free_port()}/conveyor?connect_timeout=1"
+    api = spawn("api", env={"CONVEYOR_DATABASE_URL": dead, "CONVEYOR_DATABASE_TIMEOUT": "1"})
+    wait_until(lambda: _get(f"{api.base_url}/livez") == 200, what="liveness")
+    ready = httpx.get(f"{api.base_url}/readyz")
+    assert ready.status_code == 503 and ready.headers["retry-after"]
+    response = httpx.post(f"{api.base_url}/api/v1/jobs", json={"type": "noop"},
+                          headers={"Authorization": "Bearer cvk_abc_def"}, timeout=10)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "database_unreachable_at_start" in api.output()
+
+
+def test_unmigrated_database_refuses_to_start(database_url: str, tmp_path: Any) -> None:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS unmigrated")
+        conn.execute("CREATE DATABASE unmigrated")
+    url = urlsplit(database_url)._replace(path="/unmigrated").geturl()
+    proc = Process(["worker", "--port", str(free_port())], process_env(url), tmp_path / "w.log").start()
+    assert proc.wait(30) == 1
+    assert "run `conveyor migrate` first" in proc.output()
+
+
+def test_missing_production_setting_exits_naming_the_variable(tmp_path: Any) -> None:
+    env = process_env("", CONVEYOR_ENV="production")
+    env.pop("CONVEYOR_DATABASE_URL")
+    proc = Process(["api"], env, tmp_path / "api.log").start()
+    assert proc.wait(30) == 2
+    assert "CONVEYOR_DATABASE_URL is required when CONVEYOR_ENV=production" in proc.output()
+
+
+@pytest.mark.slow
+async def test_worker_logs_json_and_exports_job_metrics(jobs: Jobs, spawn: Any, database_url: str) -> None:
+    worker = spawn("worker", env=FAST).wait_ready()
+    [(job, _)] = await jobs.enqueue([JobSpec(type="fail", payload={"times": 1}, max_attempts=2)])
+    wait_until(lambda: job_row(database_url, job.id)["state"] == "succeeded", what="job")
+    metrics = httpx.get(f"{worker.base_url}/metrics").text
+    assert 'conveyor_jobs_completed_total{outcome="retrying",queue="default",type="fail"} 1.0' in metrics
+    assert 'conveyor_jobs_completed_total{outcome="succeeded",queue="default",type="fail"} 1.0' in metrics
+    assert "conveyor_job_queue_wait_seconds_bucket" in metrics
+    assert "conveyor_worker_slots 20.0" in metrics
+    worker.stop()
+    lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
+    assert lines and all({"ts", "level", "event", "service", "trace_id", "span_id"} <= line.keys()
+                         for line in lines)
+    [failure] = [line for line in lines if line["event"] == "job_attempt_failed"]
+    assert failure["job_id"] == job.id and failure["service"] == "worker"
+
+
+def _get(url: str) -> int:
+    try:
+        return httpx.get(url, timeout=1).status_code
+    except httpx.HTTPError:
+        return 0
