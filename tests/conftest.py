@@ -38,9 +38,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def truncate(database_url: str) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(
-            "TRUNCATE " + ", ".join(f"conveyor.{t}" for t in TABLES) + " RESTART IDENTITY CASCADE"
-        )
+        conn.execute("TRUNCATE " + ", ".join(f"conveyor.{t}" for t in TABLES) + " RESTART IDENTITY CASCADE")
 
 
 @pytest.fixture
@@ -93,8 +91,13 @@ def spawn(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Process]]
     """Start real ``conveyor <command>`` processes; all are stopped after the test."""
     started: list[Process] = []
 
-    def start(command: str, *, env: dict[str, str] | None = None, port: int | None = None,
-              args: list[str] | None = None) -> Process:
+    def start(
+        command: str,
+        *,
+        env: dict[str, str] | None = None,
+        port: int | None = None,
+        args: list[str] | None = None,
+    ) -> Process:
         port = port or free_port()
         name = f"{command}-{len(started)}"
         proc = Process(

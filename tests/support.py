@@ -25,8 +25,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(condition: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.05,
-               what: str = "condition") -> Any:
+def wait_until(
+    condition: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"
+) -> Any:
     """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -38,8 +39,13 @@ def wait_until(condition: Callable[[], Any], *, timeout: float = 30.0, interval:
         time.sleep(interval)
 
 
-async def eventually(condition: Callable[[], Awaitable[Any]], *, timeout: float = 30.0,
-                     interval: float = 0.05, what: str = "condition") -> Any:
+async def eventually(
+    condition: Callable[[], Awaitable[Any]],
+    *,
+    timeout: float = 30.0,
+    interval: float = 0.05,
+    what: str = "condition",
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = await condition()
@@ -63,8 +69,11 @@ class Process:
     def start(self) -> Process:
         log = self.log_path.open("ab")
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", "conveyor", *self.args], env=self.env, stdout=log,
-            stderr=subprocess.STDOUT, cwd=REPO,
+            [sys.executable, "-m", "conveyor", *self.args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
         )
         return self
 

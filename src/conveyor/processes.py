@@ -38,26 +38,44 @@ def _setup(service: str, settings: Settings) -> str:
     return url
 
 
-def run_api(settings: Settings, port: int, host: str) -> None:
-    url = _setup("api", settings)
-    log.info("api_starting", port=port, host=host)
-    uvicorn.run(
-        create_app(settings, url),
-        host=host,
-        port=port,
-        log_config=None,
-        proxy_headers=False,
-        server_header=False,
-        timeout_graceful_shutdown=20,
-    )
-
-
-class _ProbeServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the process's main loop owns the signals."""
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the process's main loop owns the signals
+    (uvicorn's would re-raise SIGTERM after shutdown, turning a clean exit into exit 143)."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+def _on_stop_signals(callback: Callable[[], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, callback)
+
+
+def run_api(settings: Settings, port: int, host: str) -> None:
+    url = _setup("api", settings)
+    log.info("api_starting", port=port, host=host)
+    server = _Server(
+        uvicorn.Config(
+            create_app(settings, url),
+            host=host,
+            port=port,
+            log_config=None,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=20,
+        )
+    )
+
+    async def serve() -> None:
+        _on_stop_signals(lambda: setattr(server, "should_exit", True))
+        await server.serve()
+
+    asyncio.run(serve())
+    if not server.started:  # the lifespan failed; uvicorn has logged why
+        raise SystemExit(3)
+    log.info("api_exited")
 
 
 async def _serve(
@@ -69,9 +87,7 @@ async def _serve(
     body: Callable[[Pool, asyncio.Event], Awaitable[None]],
 ) -> None:
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    _on_stop_signals(stop.set)
     pool = await open_pool(
         url,
         size=min(settings.database_pool_size, 10),
@@ -85,7 +101,7 @@ async def _serve(
             raise RuntimeError("shutting down")
         await check_database(pool, expected)
 
-    server = _ProbeServer(
+    server = _Server(
         uvicorn.Config(probes_app(ready), host=host, port=port, log_config=None, access_log=False)
     )
     probe = asyncio.create_task(server.serve())

@@ -19,7 +19,9 @@ def run(database_url: str, clock: list[datetime], seed: int) -> int:
         rng = random.Random(seed)
         pool = await open_pool(database_url, size=2, name=f"replica-{seed}")
         await pool.wait()
-        schedules = Schedules(Jobs(pool, discover(), EngineDefaults(3, 60, 262144, False)), misfire_grace=3600)
+        schedules = Schedules(
+            Jobs(pool, discover(), EngineDefaults(3, 60, 262144, False)), misfire_grace=3600
+        )
         fired = 0
         try:
             for now in clock:

@@ -17,8 +17,9 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def http(api_server: Process, admin_key: str) -> httpx.Client:
-    return httpx.Client(base_url=f"{api_server.base_url}/api/v1",
-                        headers={"Authorization": f"Bearer {admin_key}"}, timeout=10)
+    return httpx.Client(
+        base_url=f"{api_server.base_url}/api/v1", headers={"Authorization": f"Bearer {admin_key}"}, timeout=10
+    )
 
 
 def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> dict[str, Any]:
@@ -37,7 +38,12 @@ def test_submit_read_and_list(http: httpx.Client) -> None:
     job = created.json()
     assert created.headers["location"] == f"/api/v1/jobs/{job['id']}"
     assert {k: job[k] for k in ("type", "state", "queue", "priority", "attempts")} == {
-        "type": "echo", "state": "queued", "queue": "q1", "priority": 3, "attempts": 0}
+        "type": "echo",
+        "state": "queued",
+        "queue": "q1",
+        "priority": 3,
+        "attempts": 0,
+    }
     for key in ("id", "created_at", "started_at", "finished_at", "result", "last_error", "payload"):
         assert key in job
     assert http.get(f"/jobs/{job['id']}").json()["id"] == job["id"]
@@ -46,8 +52,10 @@ def test_submit_read_and_list(http: httpx.Client) -> None:
 
 
 def test_list_filters_and_cursor_pagination(http: httpx.Client) -> None:
-    batch = http.post("/jobs/batch", json={"jobs": [{"type": "noop", "queue": "a"}] * 5
-                                           + [{"type": "echo", "queue": "b"}] * 2})
+    batch = http.post(
+        "/jobs/batch",
+        json={"jobs": [{"type": "noop", "queue": "a"}] * 5 + [{"type": "echo", "queue": "b"}] * 2},
+    )
     assert batch.status_code == 201 and batch.json()["created"] == [True] * 7
     seen: list[int] = []
     cursor = None
@@ -72,7 +80,9 @@ def test_idempotency_key_header_returns_the_same_job(http: httpx.Client) -> None
 
 def test_concurrent_identical_posts_create_one_job(http: httpx.Client) -> None:
     def post(_: int) -> int:
-        return int(http.post("/jobs", json={"type": "noop"}, headers={"Idempotency-Key": "same"}).json()["id"])
+        return int(
+            http.post("/jobs", json={"type": "noop"}, headers={"Idempotency-Key": "same"}).json()["id"]
+        )
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         ids = set(pool.map(post, range(16)))
@@ -105,9 +115,13 @@ def test_bad_batch_writes_nothing(http: httpx.Client) -> None:
 
 
 def test_malformed_json_wrong_content_and_oversized_bodies(http: httpx.Client) -> None:
-    assert_problem(http.post("/jobs", content=b"{not json", headers={"content-type": "application/json"}), 422)
-    assert_problem(http.post("/jobs", content=b"x" * (11 * 1024 * 1024),
-                             headers={"content-type": "application/json"}), 413)
+    assert_problem(
+        http.post("/jobs", content=b"{not json", headers={"content-type": "application/json"}), 422
+    )
+    assert_problem(
+        http.post("/jobs", content=b"x" * (11 * 1024 * 1024), headers={"content-type": "application/json"}),
+        413,
+    )
 
 
 def test_not_found_method_not_allowed_bad_cursor(http: httpx.Client) -> None:
@@ -153,10 +167,14 @@ def test_schedules_create_list_delete(http: httpx.Client) -> None:
         ({"name": "x", "cron": "every day", "job": {"type": "noop"}}, "cron"),
         ({"name": "x", "cron": "* * * * *", "timezone": "Nowhere/City", "job": {"type": "noop"}}, "timezone"),
         ({"name": "x", "cron": "* * * * *", "job": {"type": "nope"}}, "job.type"),
-        ({"name": "x", "cron": "* * * * *", "job": {"type": "noop", "run_at": "2030-01-01T00:00:00Z"}},
-         "job.run_at"),
-        ({"name": "x", "cron": "* * * * *", "job": {"type": "noop"}, "misfire_policy": "panic"},
-         "misfire_policy"),
+        (
+            {"name": "x", "cron": "* * * * *", "job": {"type": "noop", "run_at": "2030-01-01T00:00:00Z"}},
+            "job.run_at",
+        ),
+        (
+            {"name": "x", "cron": "* * * * *", "job": {"type": "noop"}, "misfire_policy": "panic"},
+            "misfire_policy",
+        ),
     ],
 )
 def test_bad_schedules_get_422_naming_the_field(http: httpx.Client, body: dict[str, Any], field: str) -> None:
@@ -174,8 +192,9 @@ def test_missing_and_invalid_keys_are_refused(api_server: Process, admin_key: st
 
 async def test_viewer_reads_but_cannot_write(api_server: Process, pool: Pool, admin_key: str) -> None:
     viewer = await issue_key(pool, "viewer@example.com", "viewer")
-    client = httpx.AsyncClient(base_url=f"{api_server.base_url}/api/v1",
-                               headers={"Authorization": f"Bearer {viewer}"})
+    client = httpx.AsyncClient(
+        base_url=f"{api_server.base_url}/api/v1", headers={"Authorization": f"Bearer {viewer}"}
+    )
     async with client:
         assert (await client.get("/jobs")).status_code == 200
         body = assert_problem(await client.post("/jobs", json={"type": "noop"}), 403)

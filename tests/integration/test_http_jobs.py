@@ -36,8 +36,14 @@ class Target(BaseHTTPRequestHandler):
         if self.path == "/slow":
             time.sleep(2)
         length = int(self.headers.get("content-length") or 0)
-        Target.received.append({"path": self.path, "method": self.command,
-                                "body": self.rfile.read(length), "headers": dict(self.headers)})
+        Target.received.append(
+            {
+                "path": self.path,
+                "method": self.command,
+                "body": self.rfile.read(length),
+                "headers": dict(self.headers),
+            }
+        )
         status, headers, body = self.routes.get(self.path, (200, {}, b""))
         self.send_response(status)
         for name, value in headers.items():
@@ -71,8 +77,9 @@ LOCAL = AllowList(["127.0.0.1/32"])
 
 async def test_success_returns_status_and_body(target: str) -> None:
     Target.received.clear()
-    result = await send(request(f"http://{target}/ok", body={"a": 1}, headers={"X-Trace": "t"}), LOCAL,
-                        max_body_bytes=LIMIT)
+    result = await send(
+        request(f"http://{target}/ok", body={"a": 1}, headers={"X-Trace": "t"}), LOCAL, max_body_bytes=LIMIT
+    )
     assert result == {"status": 200, "body": "fine"}
     [seen] = Target.received
     assert seen["method"] == "POST" and seen["body"] == b'{"a":1}' and seen["headers"]["X-Trace"] == "t"
@@ -133,8 +140,11 @@ async def test_guard_checks_every_redirect_hop(target: str, path: str) -> None:
 
 async def test_allowed_by_host_name_or_cidr(target: str) -> None:
     port = target.split(":")[1]
-    by_name = await send(request(f"http://localhost:{port}/to-ok", method="GET"), AllowList(["localhost"]),
-                         max_body_bytes=LIMIT)
+    by_name = await send(
+        request(f"http://localhost:{port}/to-ok", method="GET"),
+        AllowList(["localhost"]),
+        max_body_bytes=LIMIT,
+    )
     assert by_name["status"] == 200
     by_cidr = await send(request(f"http://{target}/ok"), AllowList(["127.0.0.0/8"]), max_body_bytes=LIMIT)
     assert by_cidr["status"] == 200

@@ -29,8 +29,11 @@ def job_row(database_url: str, job_id: int) -> dict[str, Any]:
     return {"state": state, "attempts": attempts, "worker_id": worker_id}
 
 
-FAST = {"CONVEYOR_WORKER_POLL_INTERVAL": "0.2", "CONVEYOR_BACKOFF_BASE_SECONDS": "0.1",
-        "CONVEYOR_BACKOFF_MAX_SECONDS": "0.5"}
+FAST = {
+    "CONVEYOR_WORKER_POLL_INTERVAL": "0.2",
+    "CONVEYOR_BACKOFF_BASE_SECONDS": "0.1",
+    "CONVEYOR_BACKOFF_MAX_SECONDS": "0.5",
+}
 
 
 @pytest.mark.slow
@@ -40,8 +43,11 @@ async def test_sigkilled_worker_loses_no_job(jobs: Jobs, spawn: Any, database_ur
     await jobs.enqueue([JobSpec(type="sleep", payload={"seconds": 0.1})] * total)
     env = {**FAST, "CONVEYOR_WORKER_CONCURRENCY": str(concurrency), "CONVEYOR_WORKER_LEASE_SECONDS": "2"}
     victim = spawn("worker", env=env)
-    wait_until(lambda: (s := states(database_url)).get("succeeded", 0) >= 100 and s.get("running", 0) > 0,
-               timeout=60, what="progress")
+    wait_until(
+        lambda: (s := states(database_url)).get("succeeded", 0) >= 100 and s.get("running", 0) > 0,
+        timeout=60,
+        what="progress",
+    )
     victim.signal(signal.SIGKILL)
     victim.wait(10)
     snapshot = states(database_url)
@@ -50,8 +56,12 @@ async def test_sigkilled_worker_loses_no_job(jobs: Jobs, spawn: Any, database_ur
 
     spawn("scheduler", env={"CONVEYOR_SCHEDULER_TICK_SECONDS": "0.2"})
     spawn("worker", env=env)
-    wait_until(lambda: states(database_url) == {"succeeded": total}, timeout=90, interval=0.2,
-               what="every job to succeed")
+    wait_until(
+        lambda: states(database_url) == {"succeeded": total},
+        timeout=90,
+        interval=0.2,
+        what="every job to succeed",
+    )
 
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("""
@@ -74,8 +84,9 @@ async def test_sigterm_finishes_in_flight_and_releases_the_rest(
 ) -> None:
     env = {**FAST, "CONVEYOR_WORKER_CONCURRENCY": "2", "CONVEYOR_WORKER_SHUTDOWN_GRACE": "1.5"}
     worker = spawn("worker", env=env).wait_ready()
-    [(short, _), (long, _)] = await jobs.enqueue([
-        JobSpec(type="sleep", payload={"seconds": 0.5}), JobSpec(type="sleep", payload={"seconds": 30})])
+    [(short, _), (long, _)] = await jobs.enqueue(
+        [JobSpec(type="sleep", payload={"seconds": 0.5}), JobSpec(type="sleep", payload={"seconds": 30})]
+    )
     wait_until(lambda: states(database_url).get("running") == 2, what="both jobs running")
     [(waiting, _)] = await jobs.enqueue([JobSpec(type="noop")])
 
@@ -90,10 +101,14 @@ async def test_sigterm_finishes_in_flight_and_releases_the_rest(
     assert job_row(database_url, waiting.id)["state"] == "queued"
 
     spawn("worker", env=env)
-    wait_until(lambda: job_row(database_url, long.id)["state"] == "running", timeout=10,
-               what="another worker to pick the released job without waiting for its lease")
-    wait_until(lambda: job_row(database_url, waiting.id)["state"] == "succeeded", timeout=10,
-               what="the waiting job")
+    wait_until(
+        lambda: job_row(database_url, long.id)["state"] == "running",
+        timeout=10,
+        what="another worker to pick the released job without waiting for its lease",
+    )
+    wait_until(
+        lambda: job_row(database_url, waiting.id)["state"] == "succeeded", timeout=10, what="the waiting job"
+    )
 
 
 def test_api_without_database_is_live_not_ready_and_answers_503(spawn: Any) -> None:
@@ -102,8 +117,12 @@ def test_api_without_database_is_live_not_ready_and_answers_503(spawn: Any) -> N
     wait_until(lambda: _get(f"{api.base_url}/livez") == 200, what="liveness")
     ready = httpx.get(f"{api.base_url}/readyz")
     assert ready.status_code == 503 and ready.headers["retry-after"]
-    response = httpx.post(f"{api.base_url}/api/v1/jobs", json={"type": "noop"},
-                          headers={"Authorization": "Bearer cvk_abc_def"}, timeout=10)
+    response = httpx.post(
+        f"{api.base_url}/api/v1/jobs",
+        json={"type": "noop"},
+        headers={"Authorization": "Bearer cvk_abc_def"},
+        timeout=10,
+    )
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
     assert response.headers["content-type"] == "application/problem+json"
@@ -140,8 +159,9 @@ async def test_worker_logs_json_and_exports_job_metrics(jobs: Jobs, spawn: Any, 
     assert "conveyor_worker_slots 20.0" in metrics
     worker.stop()
     lines = [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
-    assert lines and all({"ts", "level", "event", "service", "trace_id", "span_id"} <= line.keys()
-                         for line in lines)
+    assert lines and all(
+        {"ts", "level", "event", "service", "trace_id", "span_id"} <= line.keys() for line in lines
+    )
     [failure] = [line for line in lines if line["event"] == "job_attempt_failed"]
     assert failure["job_id"] == job.id and failure["service"] == "worker"
 

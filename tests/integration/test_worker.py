@@ -35,12 +35,21 @@ async def finished(jobs: Jobs, job_id: int, state: str | None = None, timeout: f
     return job
 
 
-async def claim(pool: Pool, queue: str = "default", limit: int = 10, lease: float = 30,
-                worker_id: str = "w1") -> list[dict[str, Any]]:
+async def claim(
+    pool: Pool, queue: str = "default", limit: int = 10, lease: float = 30, worker_id: str = "w1"
+) -> list[dict[str, Any]]:
     async with pool.connection() as conn:
-        return await (await conn.execute(sql("claim"), {
-            "queue": queue, "limit": limit, "worker_id": worker_id, "lease_seconds": lease,
-        })).fetchall()
+        return await (
+            await conn.execute(
+                sql("claim"),
+                {
+                    "queue": queue,
+                    "limit": limit,
+                    "worker_id": worker_id,
+                    "lease_seconds": lease,
+                },
+            )
+        ).fetchall()
 
 
 async def test_job_runs_and_records_result_and_events(jobs: Jobs, start_worker: Any) -> None:
@@ -51,16 +60,23 @@ async def test_job_runs_and_records_result_and_events(jobs: Jobs, start_worker: 
     assert done.attempts == 1 and done.started_at and done.finished_at
     events = await jobs.events(job.id)
     assert [(e.from_state, e.to_state) for e in events] == [
-        (None, "queued"), ("queued", "running"), ("running", "succeeded")]
+        (None, "queued"),
+        ("queued", "running"),
+        ("running", "succeeded"),
+    ]
     assert events[1].wait_seconds is not None and events[2].run_seconds is not None
     assert events[2].worker_id is not None
 
 
 async def test_claims_highest_priority_then_oldest(jobs: Jobs, pool: Pool) -> None:
-    results = await jobs.enqueue([
-        JobSpec(type="noop", priority=0), JobSpec(type="noop", priority=5),
-        JobSpec(type="noop", priority=0), JobSpec(type="noop", priority=-3),
-    ])
+    results = await jobs.enqueue(
+        [
+            JobSpec(type="noop", priority=0),
+            JobSpec(type="noop", priority=5),
+            JobSpec(type="noop", priority=0),
+            JobSpec(type="noop", priority=-3),
+        ]
+    )
     ids = [job.id for job, _ in results]
     claimed = await claim(pool, limit=4)
     assert [row["id"] for row in claimed] == [ids[1], ids[0], ids[2], ids[3]]
@@ -123,8 +139,9 @@ async def test_replay_from_dead_letter_one_and_by_filter(jobs: Jobs, start_worke
 
 async def test_timeout_fails_the_attempt_and_retries(jobs: Jobs, start_worker: Any) -> None:
     start_worker()
-    [(job, _)] = await jobs.enqueue([
-        JobSpec(type="sleep", payload={"seconds": 5}, timeout_seconds=0.2, max_attempts=2)])
+    [(job, _)] = await jobs.enqueue(
+        [JobSpec(type="sleep", payload={"seconds": 5}, timeout_seconds=0.2, max_attempts=2)]
+    )
     dead = await finished(jobs, job.id, "dead")
     assert dead.attempts == 2
     assert dead.last_error and dead.last_error["kind"] == "timeout"
@@ -219,9 +236,12 @@ async def test_concurrency_limit_holds_across_workers(jobs: Jobs, start_worker: 
     peak = 0
     while True:
         async with pool.connection() as conn:
-            row = await (await conn.execute(
-                "SELECT count(*) FILTER (WHERE state = 'running') AS running,"
-                " count(*) FILTER (WHERE state = 'succeeded') AS done FROM conveyor.jobs")).fetchone()
+            row = await (
+                await conn.execute(
+                    "SELECT count(*) FILTER (WHERE state = 'running') AS running,"
+                    " count(*) FILTER (WHERE state = 'succeeded') AS done FROM conveyor.jobs"
+                )
+            ).fetchone()
         assert row is not None
         peak = max(peak, row["running"])
         if row["done"] == len(results):
@@ -236,12 +256,16 @@ async def test_retention_deletes_only_old_finished_jobs(jobs: Jobs, pool: Pool) 
     async with pool.connection() as conn:
         await conn.execute(
             "UPDATE conveyor.jobs SET state = 'succeeded', finished_at = now() - interval '2 days'"
-            " WHERE id = ANY(%s)", [ids[:2]])
+            " WHERE id = ANY(%s)",
+            [ids[:2]],
+        )
         await conn.execute(
-            "UPDATE conveyor.jobs SET state = 'dead', finished_at = now() - interval '2 days'"
-            " WHERE id = %s", [ids[2]])
-    maintenance = Maintenance(pool, MaintenanceConfig(retention_succeeded=86400, retention_failed=0,
-                                                       notify=False))
+            "UPDATE conveyor.jobs SET state = 'dead', finished_at = now() - interval '2 days' WHERE id = %s",
+            [ids[2]],
+        )
+    maintenance = Maintenance(
+        pool, MaintenanceConfig(retention_succeeded=86400, retention_failed=0, notify=False)
+    )
     assert await maintenance.clean() == 2
     remaining = {job.id for job in await jobs.page()}
     assert remaining == {ids[2], ids[3]}  # dead kept forever (retention 0), queued untouched

@@ -34,8 +34,13 @@ class Outcome:
 
 class Completer:
     def __init__(
-        self, pool: Pool, worker_id: str, *, on_written: Callable[[], None] = lambda: None,
-        max_batch: int = 500, linger: float = 0.002,
+        self,
+        pool: Pool,
+        worker_id: str,
+        *,
+        on_written: Callable[[], None] = lambda: None,
+        max_batch: int = 500,
+        linger: float = 0.002,
     ) -> None:
         self.pool = pool
         self.on_written = on_written  # written outcomes free worker slots: wake the producer

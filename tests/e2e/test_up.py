@@ -1,0 +1,161 @@
+"""`conveyor up` as a new user runs it: one command, then the CLI drives jobs and schedules."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support import REPO, free_port, wait_until
+
+
+class Receiver(BaseHTTPRequestHandler):
+    hits: list[bytes] = []
+
+    def do_POST(self) -> None:
+        Receiver.hits.append(self.rfile.read(int(self.headers.get("content-length") or 0)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+
+
+def env_for(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONVEYOR_")}
+    ports = {name: str(free_port()) for name in ("API", "WORKER", "SCHEDULER", "WEB")}
+    env.update({f"CONVEYOR_{name}_PORT": port for name, port in ports.items()})
+    env.update(
+        {
+            "CONVEYOR_HOME": str(home),
+            "CONVEYOR_API_URL": f"http://127.0.0.1:{ports['API']}",
+            "CONVEYOR_HTTP_ALLOW": "127.0.0.1",
+            "CONVEYOR_WORKER_POLL_INTERVAL": "0.2",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "conveyor", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        check=False,
+    )
+
+
+def cli_json(env: dict[str, str], *args: str) -> Any:
+    done = cli(env, *args)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def start_up(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conveyor", "up"],
+        env=env,
+        cwd=REPO,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    api = env["CONVEYOR_API_URL"]
+
+    def ready() -> bool:
+        assert proc.poll() is None, log.read_text()
+        try:
+            return httpx.get(f"{api}/readyz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(ready, timeout=60, interval=0.2, what="conveyor up to serve a ready API")
+    return proc
+
+
+def stop_up(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=45) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_up_runs_http_jobs_and_schedules_from_the_cli(tmp_path: Path, receiver: str) -> None:
+    home = tmp_path / ".conveyor"
+    env = env_for(home)
+    log = tmp_path / "up.log"
+    proc = start_up(env, log)
+    try:
+        key_file = home / "admin.key"
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        key = key_file.read_text().strip()
+        assert key in log.read_text()  # printed once for the user
+
+        job = cli_json(env, "jobs", "submit", "http", "-p", json.dumps({"url": receiver, "body": {"n": 1}}))
+        schedule = cli_json(
+            env,
+            "schedules",
+            "create",
+            "tick",
+            "--cron",
+            "@every 1s",
+            "--type",
+            "echo",
+            "-p",
+            '{"from": "schedule"}',
+        )
+
+        def succeeded() -> bool:
+            return cli_json(env, "jobs", "show", str(job["id"]))["state"] == "succeeded"
+
+        wait_until(succeeded, timeout=30, interval=0.3, what="the http job")
+        assert Receiver.hits == [b'{"n":1}']
+
+        def schedule_ran() -> bool:
+            page = cli_json(env, "jobs", "list", "--type", "echo", "--state", "succeeded", "--json")
+            return len(page["items"]) >= 2
+
+        wait_until(schedule_ran, timeout=30, interval=0.5, what="two scheduled runs")
+        assert schedule["name"] in cli(env, "schedules", "list").stdout
+
+        bad = cli(env, "jobs", "submit", "sleep", "-p", '{"seconds": "long"}')
+        assert bad.returncode == 1 and "payload.seconds" in bad.stderr
+        bad_time = cli(env, "jobs", "submit", "noop", "--run-at", "tomorrow")
+        assert bad_time.returncode == 2 and "--run-at" in bad_time.stderr
+        bad_cron = cli(env, "schedules", "create", "x", "--cron", "* * *", "--type", "noop")
+        assert bad_cron.returncode == 1 and "cron" in bad_cron.stderr
+    finally:
+        stop_up(proc)
+    for child in ("api", "worker", "scheduler"):
+        assert "exited" in (home / "logs" / f"{child}.log").read_text()
+
+    # A second `up` reuses the data and the saved key.
+    proc = start_up(env, log)
+    try:
+        assert (home / "admin.key").read_text().strip() == key
+        assert cli_json(env, "jobs", "show", str(job["id"]))["state"] == "succeeded"
+        assert "(new)" not in log.read_text().split("Conveyor is up")[-1]
+    finally:
+        stop_up(proc)
