@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import signal
 import time
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -14,7 +14,7 @@ import pytest
 
 from conveyor.engine.jobs import Jobs
 from conveyor.engine.models import JobSpec
-from tests.support import free_port, process_env, Process, wait_until
+from tests.support import Process, free_port, process_env, wait_until
 
 
 def states(database_url: str) -> dict[str, int]:

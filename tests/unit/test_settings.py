@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conveyor.settings import SettingsError, load_settings
+
+
+def test_defaults_are_safe_for_local_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CONVEYOR_DATABASE_URL", "CONVEYOR_ENV", "CONVEYOR_HTTP_ALLOW"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.database_url is None  # embedded database
+    assert settings.api_host == "127.0.0.1"
+    assert settings.http_allow_list == []
+    assert settings.max_payload_bytes == 256 * 1024
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CONVEYOR_API_PORT", "eighty", "CONVEYOR_API_PORT"),
+        ("CONVEYOR_API_PORT", "70000", "CONVEYOR_API_PORT"),
+        ("CONVEYOR_DATABASE_URL", "mysql://x", "CONVEYOR_DATABASE_URL"),
+        ("CONVEYOR_HTTP_ALLOW", "10.0.0.0/33", "CONVEYOR_HTTP_ALLOW"),
+        ("CONVEYOR_LOG_LEVEL", "chatty", "CONVEYOR_LOG_LEVEL"),
+        ("CONVEYOR_WORKER_CONCURRENCY", "0", "CONVEYOR_WORKER_CONCURRENCY"),
+    ],
+)
+def test_bad_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings()
+
+
+def test_production_requires_an_external_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONVEYOR_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CONVEYOR_ENV", "production")
+    with pytest.raises(SettingsError, match="CONVEYOR_DATABASE_URL is required"):
+        load_settings()
+
+
+def test_secrets_can_come_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secret = tmp_path / "db"
+    secret.write_text("postgresql://app:s3cret@db/conveyor\n")
+    monkeypatch.delenv("CONVEYOR_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CONVEYOR_DATABASE_URL_FILE", str(secret))
+    assert load_settings().database_url == "postgresql://app:s3cret@db/conveyor"
+    monkeypatch.setenv("CONVEYOR_DATABASE_URL_FILE", str(tmp_path / "missing"))
+    with pytest.raises(SettingsError, match="CONVEYOR_DATABASE_URL_FILE: cannot read"):
+        load_settings()
