@@ -211,3 +211,10 @@ def test_openapi_and_probes(api_server: Process) -> None:
     metrics = httpx.get(f"{api_server.base_url}/metrics").text
     assert 'conveyor_http_requests_total{method="GET",route="/livez",status="200"}' in metrics
     assert 'route="/api/v1/jobs/{job_id}"' in metrics  # route templates, never ids
+
+
+def test_callers_trace_context_is_kept_on_the_job_without_tracing(http: httpx.Client) -> None:
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    job = http.post("/jobs", json={"type": "noop"}, headers={"traceparent": traceparent}).json()
+    assert job["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert http.post("/jobs", json={"type": "noop"}).json()["trace_id"] is None

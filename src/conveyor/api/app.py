@@ -62,6 +62,9 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
+        # Server spans from FastAPI, on the provider telemetry/tracing.py configures; metrics
+        # stay in Prometheus and logs in structlog, so those parts are off.
+        telemetry={"auto_configure": False, "metrics": False, "logs": False},
     )
 
     async def ready() -> None:

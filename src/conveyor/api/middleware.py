@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids, a server span, metrics per route template, body size limit.
+"""ASGI middleware: request ids, trace context, metrics per route template, body size limit.
 
 Plain ASGI (not BaseHTTPMiddleware) to keep per-request overhead low on the hot API path.
 """
@@ -11,11 +11,11 @@ import time
 from typing import Any
 
 import structlog
-from opentelemetry import trace
+from opentelemetry import context, trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conveyor.telemetry import metrics
-from conveyor.telemetry.tracing import context_from, tracer
+from conveyor.telemetry.tracing import context_from
 
 log = structlog.get_logger("conveyor.api")
 UNMATCHED_ROUTE = "<unmatched>"
@@ -45,23 +45,22 @@ class RequestTelemetry:
             await send(message)
 
         method = scope["method"]
-        with tracer.start_as_current_span(
-            f"{method} {scope['path']}",
-            context=context_from(headers),
-            kind=trace.SpanKind.SERVER,
-        ) as span:
-            try:
-                await self.app(scope, receive, send_wrapper)
-            finally:
-                route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
-                span.update_name(f"{method} {route}")
-                span.set_attribute("http.route", route)
-                span.set_attribute("http.response.status_code", status)
-                elapsed = time.perf_counter() - started
-                metrics.http_requests.labels(method, route, str(status)).inc()
-                metrics.http_duration.labels(method, route).observe(elapsed)
-                if status >= 500:
-                    log.error("request_failed", method=method, route=route, status=status)
+        # FastAPI's own telemetry (outside this middleware) opens the server span when a tracer
+        # provider is configured. Without one, attach the caller's context so that jobs still
+        # carry the caller's trace.
+        outer = trace.get_current_span().get_span_context().is_valid
+        token = None if outer else context.attach(context_from(headers))
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            if token is not None:
+                context.detach(token)
+            route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
+            elapsed = time.perf_counter() - started
+            metrics.http_requests.labels(method, route, str(status)).inc()
+            metrics.http_duration.labels(method, route).observe(elapsed)
+            if status >= 500:
+                log.error("request_failed", method=method, route=route, status=status)
 
 
 class BodySizeLimit:

@@ -1,0 +1,104 @@
+"""Traces leave the process only when OTEL_EXPORTER_OTLP_ENDPOINT is set, and a job's span in
+the worker process joins the trace of the API request that submitted it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from tests.support import wait_until
+
+
+class Collector(BaseHTTPRequestHandler):
+    """A minimal OTLP/HTTP trace receiver: decodes what the real exporter sends."""
+
+    spans: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        if self.path != "/v1/traces":
+            self.send_error(404)
+            return
+        request = ExportTraceServiceRequest()
+        request.ParseFromString(self.rfile.read(int(self.headers["content-length"])))
+        for resource_spans in request.resource_spans:
+            service = next(
+                a.value.string_value for a in resource_spans.resource.attributes if a.key == "service.name"
+            )
+            for scope in resource_spans.scope_spans:
+                for span in scope.spans:
+                    Collector.spans.append(
+                        {
+                            "service": service,
+                            "name": span.name,
+                            "trace_id": span.trace_id.hex(),
+                            "span_id": span.span_id.hex(),
+                            "parent": span.parent_span_id.hex(),
+                        }
+                    )
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def collector() -> Iterator[str]:
+    Collector.spans = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.slow
+def test_job_span_joins_the_request_trace_across_processes(
+    spawn: Any, collector: str, admin_key: str
+) -> None:
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector, "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    api = spawn("api", env=otel).wait_ready()
+    spawn("worker", env={**otel, "CONVEYOR_WORKER_POLL_INTERVAL": "0.2"}).wait_ready()
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    response = httpx.post(
+        f"{api.base_url}/api/v1/jobs",
+        json={"type": "noop"},
+        headers={"Authorization": f"Bearer {admin_key}", "traceparent": traceparent},
+    )
+    assert response.json()["trace_id"] == "0af7651916cd43dd8448eb211c80319c"
+
+    def chain() -> list[str] | None:
+        """Names from the job span up to the remote parent, once all of them are exported."""
+        by_id = {s["span_id"]: s for s in Collector.spans}
+        job = next((s for s in Collector.spans if s["name"] == "job noop"), None)
+        names, span = [], job
+        while span is not None:
+            names.append(f"{span['service']}:{span['name']}")
+            if span["parent"] == "b7ad6b7169203331":
+                return names
+            span = by_id.get(span["parent"])
+        return None
+
+    names = wait_until(chain, timeout=30, interval=0.1, what="the job's span chain to be exported")
+    # worker job span <- api endpoint span(s) <- api server span <- the caller's span
+    assert names[0] == "conveyor-worker:job noop"
+    assert names[-1] == "conveyor-api:POST /api/v1/jobs"
+    assert all(name.startswith("conveyor-api:") for name in names[1:])
+    assert {s["trace_id"] for s in Collector.spans if s["name"] in ("job noop", "POST /api/v1/jobs")} == {
+        "0af7651916cd43dd8448eb211c80319c"
+    }
+
+
+def test_nothing_is_exported_without_the_endpoint(spawn: Any, collector: str, admin_key: str) -> None:
+    api = spawn("api").wait_ready()
+    httpx.post(
+        f"{api.base_url}/api/v1/jobs", json={"type": "noop"}, headers={"Authorization": f"Bearer {admin_key}"}
+    )
+    api.stop()
+    assert Collector.spans == []
