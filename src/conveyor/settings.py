@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CONVEYOR_"
-SECRET_FILE_FIELDS = ("database_url", "redis_url", "api_key")
+SECRET_FILE_FIELDS = ("database_url", "api_key")
 
 
 class SettingsError(ValueError):
@@ -28,16 +28,14 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production", "test"] = "development"
     home: Path = Field(default=Path(".conveyor"), description="Local state: embedded database, admin key.")
-    database_url: str | None = None
+    database_url: str | None = Field(default=None, description="External PostgreSQL; unset: embedded.")
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_timeout: float = Field(
         default=5.0, gt=0, le=120, description="Seconds to wait for a connection."
     )
-    redis_url: str | None = None
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
-    web_port: int = Field(default=8080, ge=1, le=65535)
     worker_port: int = Field(default=9100, ge=1, le=65535)
     scheduler_port: int = Field(default=9101, ge=1, le=65535)
     api_url: str = "http://127.0.0.1:8000"
@@ -84,16 +82,11 @@ class Settings(BaseSettings):
                     raise ValueError(f"{file_var}: cannot read {path}: {exc.strerror}") from exc
         return data
 
-    @field_validator("database_url", "redis_url")
+    @field_validator("database_url")
     @classmethod
     def _url_scheme(cls, value: str | None) -> str | None:
-        if value is not None and value.split("://", 1)[0] not in (
-            "postgresql",
-            "postgres",
-            "redis",
-            "rediss",
-        ):
-            raise ValueError("must be a postgresql:// or redis:// URL")
+        if value is not None and value.split("://", 1)[0] not in ("postgresql", "postgres"):
+            raise ValueError("must be a postgresql:// URL")
         return value or None
 
     @field_validator("http_allow")

@@ -42,7 +42,7 @@ def receiver() -> Iterator[str]:
 
 def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONVEYOR_")}
-    ports = {name: str(free_port()) for name in ("API", "WORKER", "SCHEDULER", "WEB")}
+    ports = {name: str(free_port()) for name in ("API", "WORKER", "SCHEDULER")}
     env.update({f"CONVEYOR_{name}_PORT": port for name, port in ports.items()})
     env.update(
         {

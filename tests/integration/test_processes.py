@@ -171,3 +171,52 @@ def _get(url: str) -> int:
         return httpx.get(url, timeout=1).status_code
     except httpx.HTTPError:
         return 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_worker_rides_out_a_database_outage(tmp_path: Any, spawn: Any) -> None:
+    import pgserver
+
+    from conveyor.store import migrate
+
+    data = tmp_path / "pg"
+    server = pgserver.get_server(data, cleanup_mode="stop")
+    url = server.get_uri()
+    migrate.upgrade(url)
+
+    def submit() -> int:
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute(
+                "INSERT INTO conveyor.jobs (queue, type, state, max_attempts, timeout_seconds)"
+                " VALUES ('default', 'noop', 'queued', 3, 30) RETURNING id"
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def succeeded(job_id: int) -> bool:
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT state FROM conveyor.jobs WHERE id = %s", [job_id]).fetchone()
+        return row is not None and row[0] == "succeeded"
+
+    worker = spawn("worker", env={**FAST, "CONVEYOR_DATABASE_URL": url, "CONVEYOR_DATABASE_TIMEOUT": "1"})
+    worker.wait_ready()
+    first = submit()
+    wait_until(lambda: succeeded(first), what="a job before the outage")
+
+    server.cleanup()  # the database goes away
+    wait_until(lambda: _get(f"{worker.base_url}/readyz") == 503, timeout=20, what="readiness to fail")
+    assert _get(f"{worker.base_url}/livez") == 200
+    wait_until(
+        lambda: worker.output().count("claim_failed") >= 2, timeout=20, what="claims to fail and back off"
+    )
+    assert worker.popen is not None and worker.popen.poll() is None
+
+    server = pgserver.get_server(data, cleanup_mode="stop")  # and comes back
+    try:
+        worker.wait_ready(timeout=30)
+        second = submit()
+        wait_until(lambda: succeeded(second), timeout=30, what="a job after the outage")
+    finally:
+        worker.stop()
+        server.cleanup()
