@@ -7,6 +7,7 @@ UV     := $(TOOLS)/bin/uv
 VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
+PY_PATHS := src tests $(wildcard bench)
 
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
@@ -36,15 +37,15 @@ unit: $(VENV)/.synced ## The pytest suite (real PostgreSQL, real processes)
 	$(BIN)/pytest
 
 lint: $(VENV)/.synced ## ruff lint and format check
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(PY_PATHS)
+	$(BIN)/ruff format --check $(PY_PATHS)
 
 typecheck: $(VENV)/.synced ## mypy --strict on the package
 	$(BIN)/mypy
 
 format: $(VENV)/.synced ## Apply ruff's formatting and safe fixes
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format $(PY_PATHS)
+	$(BIN)/ruff check --fix $(PY_PATHS)
 
 clean: ## Remove environments and caches (keeps .conveyor/ data)
 	rm -rf $(TOOLS) $(VENV) .pytest_cache .mypy_cache .ruff_cache

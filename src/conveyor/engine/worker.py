@@ -16,6 +16,7 @@ import os
 import secrets
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,7 @@ class Worker:
         self.completer = Completer(pool, self.worker_id, on_written=self._wake.set)
         self._stop_claiming = asyncio.Event()
         self._queue_limits: dict[str, int | None] = {}
+        self._threads = ThreadPoolExecutor(config.concurrency, thread_name_prefix="conveyor-job")
         metrics.worker_slots.set(config.concurrency)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -111,6 +113,7 @@ class Worker:
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
+        self._threads.shutdown(wait=False, cancel_futures=True)
         log.info("worker_stopped", worker_id=self.worker_id)
 
     async def _drain(self) -> None:
@@ -264,7 +267,7 @@ class Worker:
         try:
             handler = self.registry.get(row["type"])
             payload = handler.parse(row["payload"])
-            result = await asyncio.wait_for(handler.run(payload, ctx), row["timeout_seconds"])
+            result = await asyncio.wait_for(handler.run(payload, ctx, self._threads), row["timeout_seconds"])
             json.dumps(result)  # refuse results that cannot be stored, with a clear error
         except TimeoutError:
             return self._failure(

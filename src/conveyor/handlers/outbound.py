@@ -8,6 +8,7 @@ covers redirects and DNS names that resolve (or re-resolve) to a private address
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import ssl
@@ -115,6 +116,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Loading the CA bundle costs milliseconds: do it once per process."""
+    return ssl.create_default_context()
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport with its connection pool opened through the guarded backend.
 
@@ -124,7 +131,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, allow: AllowList) -> None:
         super().__init__(trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl.create_default_context(),
+            ssl_context=_tls_context(),
             network_backend=GuardedBackend(allow),
             max_connections=100,
             max_keepalive_connections=20,

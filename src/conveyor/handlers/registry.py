@@ -23,8 +23,11 @@ payloads against the model, and workers run the function.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import inspect
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, get_type_hints
@@ -109,11 +112,13 @@ class Handler:
                 ],
             ) from None
 
-    async def run(self, payload: Any, ctx: JobContext) -> Any:
+    async def run(self, payload: Any, ctx: JobContext, executor: Executor | None = None) -> Any:
         if inspect.iscoroutinefunction(self.func):
             return await self.func(payload, ctx)
-        # Synchronous handlers run in a thread so they never block the worker's event loop.
-        return await asyncio.to_thread(self.func, payload, ctx)
+        # Synchronous handlers run in a thread so they never block the worker's event loop;
+        # the worker passes a pool sized to its concurrency (the default pool is far smaller).
+        call = functools.partial(contextvars.copy_context().run, self.func, payload, ctx)
+        return await asyncio.get_running_loop().run_in_executor(executor, call)
 
 
 class Registry:
