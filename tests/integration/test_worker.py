@@ -270,3 +270,17 @@ async def test_retention_deletes_only_old_finished_jobs(jobs: Jobs, pool: Pool) 
     remaining = {job.id for job in await jobs.page()}
     assert remaining == {ids[2], ids[3]}  # dead kept forever (retention 0), queued untouched
     assert await jobs.events(ids[0]) == []
+
+
+async def test_notify_wakes_an_idle_worker_long_before_its_poll(jobs: Jobs, start_worker: Any) -> None:
+    start_worker(poll_interval=60)
+    await asyncio.sleep(0.3)  # the worker has polled once and is now waiting
+    [(job, _)] = await jobs.enqueue([JobSpec(type="noop")])
+    await finished(jobs, job.id, "succeeded", timeout=10)  # a 60 s poll would miss this
+
+
+async def test_polling_alone_works_with_notify_off(jobs: Jobs, start_worker: Any) -> None:
+    start_worker(listen_url=None, poll_interval=0.1)
+    await asyncio.sleep(0.3)
+    [(job, _)] = await jobs.enqueue([JobSpec(type="noop")])
+    await finished(jobs, job.id, "succeeded", timeout=10)

@@ -2,6 +2,8 @@
 -- Insert a batch of jobs given as parallel arrays, in input order (ids follow that order).
 -- A job whose idempotency key (or schedule fire) already exists is skipped here; the caller
 -- reads the existing one back by key. Due jobs wake listening workers via NOTIFY.
+-- The notifying CTE is CROSS JOINed into the result: PostgreSQL only runs a SELECT CTE that is
+-- referenced, and would remove an unused LEFT JOIN (and with it the notifications).
 WITH input AS (
     SELECT *
     FROM unnest(
@@ -30,7 +32,7 @@ woken AS (
     FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'queued') AS due
     WHERE %(notify)s
 )
-SELECT inserted.* FROM inserted LEFT JOIN (SELECT count(*) FROM woken) AS w ON true
+SELECT inserted.* FROM inserted CROSS JOIN (SELECT count(*) FROM woken) AS w
 ORDER BY inserted.id;
 
 -- name: jobs_by_idempotency_keys
@@ -129,7 +131,7 @@ woken AS (
     SELECT pg_notify('conveyor_jobs', queue) FROM (SELECT DISTINCT queue FROM released) AS q
     WHERE %(notify)s
 )
-SELECT released.id FROM released LEFT JOIN (SELECT count(*) FROM woken) AS w ON true;
+SELECT released.id FROM released CROSS JOIN (SELECT count(*) FROM woken) AS w;
 
 -- name: cancel
 -- Cancel at once unless running; a running job gets cancel_requested, which its worker sees
@@ -153,7 +155,7 @@ WITH retried AS (
     RETURNING *
 ),
 woken AS (SELECT pg_notify('conveyor_jobs', queue) FROM retried WHERE %(notify)s)
-SELECT retried.* FROM retried LEFT JOIN (SELECT count(*) FROM woken) AS w ON true;
+SELECT retried.* FROM retried CROSS JOIN (SELECT count(*) FROM woken) AS w;
 
 -- name: replay_dead
 -- Replay dead-lettered jobs in bulk, optionally filtered by queue and type.
@@ -177,7 +179,7 @@ woken AS (
     SELECT pg_notify('conveyor_jobs', queue) FROM (SELECT DISTINCT queue FROM replayed) AS q
     WHERE %(notify)s
 )
-SELECT replayed.id FROM replayed LEFT JOIN (SELECT count(*) FROM woken) AS w ON true;
+SELECT replayed.id FROM replayed CROSS JOIN (SELECT count(*) FROM woken) AS w;
 
 -- name: list_jobs
 -- Newest first, keyset pagination on id.

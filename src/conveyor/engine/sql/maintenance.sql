@@ -41,7 +41,7 @@ woken AS (
     FROM (SELECT DISTINCT queue FROM rescued WHERE state = 'retrying') AS q
     WHERE %(notify)s
 )
-SELECT rescued.* FROM rescued LEFT JOIN (SELECT count(*) FROM woken) AS w ON true;
+SELECT rescued.* FROM rescued CROSS JOIN (SELECT count(*) FROM woken) AS w;
 
 -- name: promote_due
 -- Move delayed and backing-off jobs that are now due to 'queued', and wake their workers.
@@ -61,7 +61,7 @@ woken AS (
     SELECT pg_notify('conveyor_jobs', queue) FROM (SELECT DISTINCT queue FROM promoted) AS q
     WHERE %(notify)s
 )
-SELECT count(*) AS promoted FROM promoted LEFT JOIN (SELECT count(*) FROM woken) AS w ON true;
+SELECT count(*) AS promoted FROM promoted CROSS JOIN (SELECT count(*) FROM woken) AS w;
 
 -- name: delete_finished
 -- Retention: remove finished jobs older than their state's retention, a bounded batch per
