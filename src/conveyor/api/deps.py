@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import structlog
 from fastapi import Depends, Request
@@ -12,33 +12,30 @@ from conveyor.api.permissions import Permission, allowed
 from conveyor.api.problems import Problem
 from conveyor.engine.jobs import Jobs
 from conveyor.engine.schedules import Schedules
-from conveyor.settings import Settings
 from conveyor.store.database import Pool
 from conveyor.store.users import Principal, authenticate
 
-
-def _state(request: Request, name: str) -> Any:
-    return getattr(request.app.state, name)
+T = TypeVar("T")
 
 
-def get_jobs(request: Request) -> Jobs:
-    jobs: Jobs = _state(request, "jobs")
-    return jobs
+def _from_app_state(name: str, kind: type[T]) -> Callable[[Request], T]:
+    """A dependency returning the service the app's lifespan stored under ``name``."""
+
+    def get(request: Request) -> T:
+        service = getattr(request.app.state, name)
+        assert isinstance(service, kind)
+        return service
+
+    return get
 
 
-def get_schedules(request: Request) -> Schedules:
-    schedules: Schedules = _state(request, "schedules")
-    return schedules
+get_jobs = _from_app_state("jobs", Jobs)
+get_schedules = _from_app_state("schedules", Schedules)
 
 
 def get_pool(request: Request) -> Pool:
-    pool: Pool = _state(request, "pool")
+    pool: Pool = request.app.state.pool  # a generic alias: isinstance cannot check it
     return pool
-
-
-def get_settings_dep(request: Request) -> Settings:
-    settings: Settings = _state(request, "settings")
-    return settings
 
 
 async def get_principal(request: Request, pool: Annotated[Pool, Depends(get_pool)]) -> Principal:
@@ -77,8 +74,6 @@ def require(permission: Permission) -> Callable[..., Any]:
 
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
 SchedulesDep = Annotated[Schedules, Depends(get_schedules)]
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-PoolDep = Annotated[Pool, Depends(get_pool)]
 CanReadJobs = Annotated[Principal, Depends(require(Permission.jobs_read))]
 CanWriteJobs = Annotated[Principal, Depends(require(Permission.jobs_write))]
 CanReadSchedules = Annotated[Principal, Depends(require(Permission.schedules_read))]

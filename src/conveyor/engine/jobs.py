@@ -26,6 +26,10 @@ class JobRejected(ValueError):
         self.errors = errors
 
 
+class JobNotFound(LookupError):
+    pass
+
+
 class StateConflict(Exception):
     """The action does not apply to the job in its current state."""
 
@@ -182,7 +186,7 @@ class Jobs:
                 return Job.from_row(row)
             current = await (await conn.execute(sql("get_job"), {"id": job_id})).fetchone()
         if current is None:
-            raise LookupError(f"job {job_id} does not exist")
+            raise JobNotFound(f"job {job_id} does not exist")
         raise StateConflict(f"cannot {action} job {job_id}: it is {current['state']}")
 
     async def cancel(self, job_id: int) -> Job:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,10 @@ def start_embedded(settings: Settings) -> str:
 
     data_dir = embedded_data_dir(settings)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(  # type: ignore[attr-defined]
-        data_dir, cleanup_mode="stop"
-    )
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its fallback is fine.
+        warnings.simplefilter("ignore", UserWarning)
+        server = pgserver.get_server(data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
     uri: str = server.get_uri()
     return uri
 

@@ -125,18 +125,12 @@ async def job_events(job_id: int, jobs: JobsDep, _: CanReadJobs) -> list[JobEven
 
 @router.post("/jobs/{job_id}/cancel", response_model=Job)
 async def cancel_job(job_id: int, jobs: JobsDep, _: CanWriteJobs) -> Job:
-    try:
-        return await jobs.cancel(job_id)
-    except LookupError as exc:
-        raise Problem(404, str(exc), slug="not-found") from None
+    return await jobs.cancel(job_id)
 
 
 @router.post("/jobs/{job_id}/retry", response_model=Job)
 async def retry_job(job_id: int, jobs: JobsDep, _: CanWriteJobs) -> Job:
-    try:
-        return await jobs.retry(job_id)
-    except LookupError as exc:
-        raise Problem(404, str(exc), slug="not-found") from None
+    return await jobs.retry(job_id)
 
 
 @router.post("/dead-letter/replay", response_model=Replayed)
