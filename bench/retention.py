@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import tempfile
 import time
@@ -123,6 +124,13 @@ async def measure(url: str, jobs_count: int, rounds: int) -> dict[str, float]:
     return {"claim_complete_jobs_per_s": max(claim_rates), "burn_down_jobs_per_s": max(burn_rates)}
 
 
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=20_000)
@@ -156,7 +164,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "benchmark": "retention", "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "jobs": args.jobs, "history": args.history, "rounds": args.rounds, "postgres": settings,
-        "cpu": platform.processor() or platform.machine(), "empty": empty, "retained": full,
+        "cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(), "empty": empty, "retained": full,
         "ratio": ratios,
     }
     RESULTS.mkdir(exist_ok=True)
