@@ -51,9 +51,17 @@ async def claim_and_complete(pool: Pool, jobs: Jobs, count: int) -> float:
     done = 0
     while done < count:
         async with pool.connection() as conn:
-            rows = await (await conn.execute(sql("claim"), {
-                "queue": "default", "limit": 100, "worker_id": "bench", "lease_seconds": 60,
-            })).fetchall()
+            rows = await (
+                await conn.execute(
+                    sql("claim"),
+                    {
+                        "queue": "default",
+                        "limit": 100,
+                        "worker_id": "bench",
+                        "lease_seconds": 60,
+                    },
+                )
+            ).fetchall()
         await completer._write([Outcome(r["id"], r["attempts"], "succeeded") for r in rows])
         done += len(rows)
     return count / (time.perf_counter() - started)
@@ -62,18 +70,23 @@ async def claim_and_complete(pool: Pool, jobs: Jobs, count: int) -> float:
 async def burn_down(pool: Pool, jobs: Jobs, url: str, count: int) -> float:
     await enqueue(jobs, count)
     registry = discover()
-    worker = Worker(pool, registry, WorkerConfig(queues=["default"], concurrency=100, batch_size=100,
-                                                 listen_url=url, poll_interval=0.05))
+    worker = Worker(
+        pool,
+        registry,
+        WorkerConfig(queues=["default"], concurrency=100, batch_size=100, listen_url=url, poll_interval=0.05),
+    )
     stop = asyncio.Event()
     started = time.perf_counter()
     task = asyncio.create_task(worker.run(stop))
     while True:
         async with pool.connection() as conn:
-            row = await (await conn.execute(
-                # Unfinished states only, so this progress check reads an index, not the history.
-                "SELECT count(*) AS n FROM conveyor.jobs"
-                " WHERE state IN ('scheduled', 'queued', 'running', 'retrying')"
-            )).fetchone()
+            row = await (
+                await conn.execute(
+                    # Unfinished states only, so this progress check reads an index, not the history.
+                    "SELECT count(*) AS n FROM conveyor.jobs"
+                    " WHERE state IN ('scheduled', 'queued', 'running', 'retrying')"
+                )
+            ).fetchone()
         if row and row["n"] == 0:
             break
         await asyncio.sleep(0.02)
@@ -91,7 +104,9 @@ def add_history(url: str, rows: int) -> float:
             " attempts, started_at, finished_at, result)"
             " SELECT 'default', 'noop', '{}', 'succeeded', 5, 300, 1, now() - interval '1 hour',"
             "        now() - interval '1 hour', 'null'"
-            " FROM generate_series(1, %s)", [rows])
+            " FROM generate_series(1, %s)",
+            [rows],
+        )
         conn.execute("VACUUM ANALYZE conveyor.jobs")
         conn.execute("VACUUM ANALYZE conveyor.job_events")
     return time.perf_counter() - started
@@ -146,8 +161,10 @@ def main() -> None:
         url = server.get_uri()
         migrate.upgrade(url)
         with psycopg.connect(url) as conn:
-            settings = {name: conn.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
-                        for name in ("fsync", "synchronous_commit", "server_version", "shared_buffers")}
+            settings = {
+                name: conn.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
+                for name in ("fsync", "synchronous_commit", "server_version", "shared_buffers")
+            }
         print(f"PostgreSQL {settings}")
         asyncio.run(measure(url, args.jobs // 4, 1))  # warm-up: caches, prepared statements
         clear_history(url)
@@ -162,9 +179,17 @@ def main() -> None:
     ratios = {k: full[k] / empty[k] for k in empty}
     print("ratio (retained / empty): " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
     result: dict[str, Any] = {
-        "benchmark": "retention", "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "jobs": args.jobs, "history": args.history, "rounds": args.rounds, "postgres": settings,
-        "cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(), "empty": empty, "retained": full,
+        "benchmark": "retention",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "jobs": args.jobs,
+        "history": args.history,
+        "rounds": args.rounds,
+        "postgres": settings,
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "empty": empty,
+        "retained": full,
         "ratio": ratios,
     }
     RESULTS.mkdir(exist_ok=True)
