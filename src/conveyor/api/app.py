@@ -9,8 +9,8 @@ from fastapi import FastAPI
 
 from conveyor import __version__
 from conveyor.api import API_PREFIX, problems
-from conveyor.api.middleware import BodySizeLimit, RequestTelemetry
-from conveyor.api.routes import jobs, schedules
+from conveyor.api.middleware import AuditTrail, BodySizeLimit, RequestTelemetry
+from conveyor.api.routes import jobs, schedules, users
 from conveyor.engine.jobs import EngineDefaults, Jobs
 from conveyor.engine.schedules import Schedules
 from conveyor.handlers import discover
@@ -74,6 +74,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.include_router(probes_router(ready))
     app.include_router(jobs.router)
     app.include_router(schedules.router)
+    app.include_router(users.router)
+    app.add_middleware(AuditTrail)
     app.add_middleware(BodySizeLimit, limit=MAX_REQUEST_BYTES)
     app.add_middleware(RequestTelemetry)
     return app

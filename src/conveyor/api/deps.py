@@ -57,6 +57,7 @@ async def get_principal(request: Request, pool: Annotated[Pool, Depends(get_pool
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
     structlog.contextvars.bind_contextvars(user_id=principal.user_id)
+    request.state.principal = principal  # read by the audit middleware
     return principal
 
 
@@ -73,9 +74,14 @@ def require(permission: Permission) -> Callable[..., Any]:
 
 
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
+PoolDep = Annotated[Pool, Depends(get_pool)]
 SchedulesDep = Annotated[Schedules, Depends(get_schedules)]
 CanReadJobs = Annotated[Principal, Depends(require(Permission.jobs_read))]
 CanWriteJobs = Annotated[Principal, Depends(require(Permission.jobs_write))]
 CanReadSchedules = Annotated[Principal, Depends(require(Permission.schedules_read))]
 CanWriteSchedules = Annotated[Principal, Depends(require(Permission.schedules_write))]
 CanWriteQueues = Annotated[Principal, Depends(require(Permission.queues_write))]
+CanReadUsers = Annotated[Principal, Depends(require(Permission.users_read))]
+CanWriteUsers = Annotated[Principal, Depends(require(Permission.users_write))]
+CanReadAudit = Annotated[Principal, Depends(require(Permission.audit_read))]
+Self = Annotated[Principal, Depends(require(Permission.self_service))]

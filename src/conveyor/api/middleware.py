@@ -14,6 +14,7 @@ import structlog
 from opentelemetry import context, trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from conveyor.store.users import record_audit
 from conveyor.telemetry import metrics
 from conveyor.telemetry.tracing import context_from
 
@@ -113,3 +114,50 @@ class BodySizeLimit:
 
 class BodyTooLarge(Exception):
     pass
+
+
+AUDITED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class AuditTrail:
+    """Record every successful change made through the API: who (user and key), what (method,
+    route template, path parameters), when, from where, and the request id.
+
+    Kept as middleware so that no route can forget it. Bodies are not recorded: they may hold
+    passwords or payload secrets. Written after the response; a failed write is logged.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in AUDITED_METHODS:
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+        principal = scope.get("state", {}).get("principal")
+        if principal is None or status >= 400:
+            return
+        route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
+        try:
+            await record_audit(
+                scope["app"].state.pool,
+                user_id=principal.user_id,
+                key_id=principal.key_id,
+                action=f"{scope['method']} {route}",
+                route=route,
+                params=scope.get("path_params", {}),
+                status=status,
+                ip=(scope.get("client") or ("", 0))[0] or None,
+                request_id=structlog.contextvars.get_contextvars().get("request_id"),
+            )
+        except Exception as exc:
+            log.error("audit_write_failed", error=str(exc), route=route)

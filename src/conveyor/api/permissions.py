@@ -14,12 +14,17 @@ class Permission(StrEnum):
     schedules_write = "schedules:write"
     queues_read = "queues:read"
     queues_write = "queues:write"
+    users_read = "users:read"
+    users_write = "users:write"
+    audit_read = "audit:read"
+    self_service = "self"  # one's own profile and API keys
 
 
-READ = {Permission.jobs_read, Permission.schedules_read, Permission.queues_read}
+READ = {Permission.jobs_read, Permission.schedules_read, Permission.queues_read, Permission.self_service}
+OPERATE = READ | {Permission.jobs_write, Permission.schedules_write, Permission.queues_write}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     "viewer": frozenset(READ),
-    "operator": frozenset(Permission),
+    "operator": frozenset(OPERATE),
     "admin": frozenset(Permission),
 }
 

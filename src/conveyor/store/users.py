@@ -1,4 +1,4 @@
-"""Users and API keys (the part the core needs; the full identity model builds on it).
+"""Users, API keys and the audit log.
 
 Key format: ``cvk_<prefix>_<secret>``. The prefix is stored in clear to identify a key in
 listings and logs; only a SHA-256 digest of the whole key is stored. The secret carries 256
@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from psycopg.types.json import Jsonb
 
 from conveyor.sqlfiles import Queries
 from conveyor.store.database import Pool
@@ -37,6 +41,113 @@ def new_key() -> tuple[str, str]:
     """(prefix, full key)."""
     prefix = secrets.token_hex(4)
     return prefix, f"cvk_{prefix}_{secrets.token_urlsafe(32)}"
+
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def _one(pool: Pool, query: str, **params: Any) -> dict[str, Any] | None:
+    async with pool.connection() as conn:
+        row: dict[str, Any] | None = await (await conn.execute(sql(query), params)).fetchone()
+    return row
+
+
+async def _all(pool: Pool, query: str, **params: Any) -> list[dict[str, Any]]:
+    async with pool.connection() as conn:
+        return await (await conn.execute(sql(query), params)).fetchall()
+
+
+async def create_user(
+    pool: Pool, email: str, role: Role, name: str | None = None, password: str | None = None
+) -> dict[str, Any] | None:
+    """The new user, or None if the email is taken."""
+    return await _one(
+        pool,
+        "create_user",
+        email=email,
+        name=name,
+        role=role,
+        password_hash=hash_password(password) if password else None,
+    )
+
+
+async def get_user(pool: Pool, user_id: int) -> dict[str, Any] | None:
+    return await _one(pool, "get_user", id=user_id)
+
+
+async def list_users(pool: Pool, *, after_id: int | None, limit: int) -> list[dict[str, Any]]:
+    return await _all(pool, "list_users", after_id=after_id, limit=limit)
+
+
+async def update_user(pool: Pool, user_id: int, changes: dict[str, Any]) -> dict[str, Any] | None:
+    password = changes.get("password")
+    return await _one(
+        pool,
+        "update_user",
+        id=user_id,
+        set_name="name" in changes,
+        name=changes.get("name"),
+        role=changes.get("role"),
+        disabled=changes.get("disabled"),
+        set_password=password is not None,
+        password_hash=hash_password(password) if password else None,
+    )
+
+
+async def list_api_keys(pool: Pool, user_id: int) -> list[dict[str, Any]]:
+    return await _all(pool, "list_api_keys", user_id=user_id)
+
+
+async def revoke_api_key(pool: Pool, user_id: int, key_id: int) -> dict[str, Any] | None:
+    return await _one(pool, "revoke_api_key", id=key_id, user_id=user_id)
+
+
+async def rotate_api_key(pool: Pool, user_id: int, key_id: int) -> tuple[dict[str, Any], str] | None:
+    """Revoke a live key and issue its replacement (same name and expiry) atomically."""
+    async with pool.connection() as conn, conn.transaction():
+        old = await (await conn.execute(sql("get_api_key"), {"id": key_id, "user_id": user_id})).fetchone()
+        if old is None or old["revoked_at"] is not None:
+            return None
+        await conn.execute(sql("revoke_api_key"), {"id": key_id, "user_id": user_id})
+        prefix, key = new_key()
+        row = await (
+            await conn.execute(
+                sql("create_api_key"),
+                {
+                    "user_id": user_id,
+                    "name": old["name"],
+                    "prefix": prefix,
+                    "secret_hash": digest(key),
+                    "expires_at": old["expires_at"],
+                },
+            )
+        ).fetchone()
+    assert row is not None
+    return row, key
+
+
+async def record_audit(pool: Pool, **entry: Any) -> None:
+    async with pool.connection() as conn:
+        await conn.execute(sql("record_audit"), {**entry, "params": Jsonb(entry["params"])})
+
+
+async def list_audit(
+    pool: Pool, *, before_id: int | None, user_id: int | None, limit: int
+) -> list[dict[str, Any]]:
+    return await _all(pool, "list_audit", before_id=before_id, user_id=user_id, limit=limit)
 
 
 async def ensure_user(pool: Pool, email: str, role: Role, name: str | None = None) -> dict[str, Any]:

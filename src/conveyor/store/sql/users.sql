@@ -10,7 +10,7 @@ SELECT * FROM conveyor.users WHERE email = %(email)s;
 -- name: create_api_key
 INSERT INTO conveyor.api_keys (user_id, name, prefix, secret_hash, expires_at)
 VALUES (%(user_id)s, %(name)s, %(prefix)s, %(secret_hash)s, %(expires_at)s)
-RETURNING id, user_id, name, prefix, created_at, expires_at;
+RETURNING id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked_at;
 
 -- name: authenticate_key
 -- The key's user, if the key is live: not revoked, not expired, user not disabled.
@@ -31,3 +31,43 @@ SELECT u.id AS user_id, u.email, u.role, key.id AS key_id
 FROM key JOIN conveyor.users u ON u.id = key.user_id
 LEFT JOIN (SELECT count(*) FROM touched) AS t ON true
 WHERE NOT u.disabled;
+
+-- name: get_user
+SELECT id, email, name, role, disabled, created_at FROM conveyor.users WHERE id = %(id)s;
+
+-- name: list_users
+SELECT id, email, name, role, disabled, created_at FROM conveyor.users
+WHERE (%(after_id)s::bigint IS NULL OR id > %(after_id)s)
+ORDER BY id LIMIT %(limit)s;
+
+-- name: update_user
+UPDATE conveyor.users
+SET name = CASE WHEN %(set_name)s THEN %(name)s ELSE name END,
+    role = coalesce(%(role)s, role),
+    disabled = coalesce(%(disabled)s, disabled),
+    password_hash = CASE WHEN %(set_password)s THEN %(password_hash)s ELSE password_hash END
+WHERE id = %(id)s
+RETURNING id, email, name, role, disabled, created_at;
+
+-- name: list_api_keys
+SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked_at
+FROM conveyor.api_keys WHERE user_id = %(user_id)s ORDER BY id;
+
+-- name: revoke_api_key
+UPDATE conveyor.api_keys SET revoked_at = coalesce(revoked_at, now())
+WHERE id = %(id)s AND user_id = %(user_id)s
+RETURNING id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked_at;
+
+-- name: get_api_key
+SELECT id, user_id, name, prefix, created_at, expires_at, last_used_at, revoked_at
+FROM conveyor.api_keys WHERE id = %(id)s AND user_id = %(user_id)s;
+
+-- name: record_audit
+INSERT INTO conveyor.audit_log (user_id, key_id, action, route, params, status, ip, request_id)
+VALUES (%(user_id)s, %(key_id)s, %(action)s, %(route)s, %(params)s, %(status)s, %(ip)s, %(request_id)s);
+
+-- name: list_audit
+SELECT * FROM conveyor.audit_log
+WHERE (%(before_id)s::bigint IS NULL OR id < %(before_id)s)
+  AND (%(user_id)s::bigint IS NULL OR user_id = %(user_id)s)
+ORDER BY id DESC LIMIT %(limit)s;

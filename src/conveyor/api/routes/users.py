@@ -1,0 +1,203 @@
+"""/api/v1/users, /api/v1/me and /api/v1/audit-log: identity and access."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from conveyor.api import API_PREFIX
+from conveyor.api.deps import CanReadAudit, CanReadUsers, CanWriteUsers, PoolDep, Self
+from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.problems import Problem
+from conveyor.store import users
+from conveyor.store.users import Role
+
+router = APIRouter(prefix=API_PREFIX, tags=["users"])
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,255}$"
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(pattern=EMAIL_PATTERN, examples=["ada@example.com"])
+    name: str | None = Field(default=None, max_length=200)
+    role: Role
+    password: str | None = Field(
+        default=None,
+        min_length=12,
+        max_length=256,
+        description="For console sign-in; stored as an argon2 hash.",
+    )
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=200)
+    role: Role | None = None
+    disabled: bool | None = None
+    password: str | None = Field(default=None, min_length=12, max_length=256)
+
+
+class User(BaseModel):
+    id: int
+    email: str
+    name: str | None
+    role: Role
+    disabled: bool
+    created_at: datetime
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, examples=["deploy pipeline"])
+    expires_at: AwareDatetime | None = None
+
+    @field_validator("expires_at")
+    @classmethod
+    def _future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value <= datetime.now(UTC):
+            raise ValueError("must be in the future")
+        return value
+
+
+class ApiKey(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKey):
+    secret: str = Field(description="The key itself. Shown only in this response.")
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    user_id: int | None
+    key_id: int | None
+    action: str
+    route: str
+    params: dict[str, Any]
+    status: int
+    ip: str | None
+    request_id: str | None
+
+
+async def _user_or_404(pool: PoolDep, user_id: int) -> dict[str, Any]:
+    user = await users.get_user(pool, user_id)
+    if user is None:
+        raise Problem(404, f"user {user_id} does not exist", slug="not-found")
+    return user
+
+
+def _created(row: dict[str, Any], secret: str) -> ApiKeyCreated:
+    return ApiKeyCreated.model_validate({**row, "secret": secret})
+
+
+@router.post("/users", status_code=201, response_model=User)
+async def create_user(body: UserCreate, pool: PoolDep, _: CanWriteUsers) -> User:
+    row = await users.create_user(pool, body.email.lower(), body.role, body.name, body.password)
+    if row is None:
+        raise Problem(409, f"a user with email {body.email!r} exists", slug="conflict")
+    return User.model_validate(row)
+
+
+@router.get("/users", response_model=Page[User])
+async def list_users(
+    pool: PoolDep, _: CanReadUsers, limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None
+) -> Page[User]:
+    rows = await users.list_users(pool, after_id=decode_cursor(cursor), limit=limit)
+    items = [User.model_validate(r) for r in rows]
+    return Page[User](items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None)
+
+
+@router.get("/users/{user_id}", response_model=User)
+async def get_user(user_id: int, pool: PoolDep, _: CanReadUsers) -> User:
+    return User.model_validate(await _user_or_404(pool, user_id))
+
+
+@router.patch("/users/{user_id}", response_model=User)
+async def update_user(user_id: int, body: UserUpdate, pool: PoolDep, principal: CanWriteUsers) -> User:
+    changes = body.model_dump(exclude_unset=True)
+    if user_id == principal.user_id and (changes.get("disabled") or changes.get("role", "admin") != "admin"):
+        raise Problem(409, "admins cannot demote or disable themselves; ask another admin", slug="conflict")
+    row = await users.update_user(pool, user_id, changes)
+    if row is None:
+        raise Problem(404, f"user {user_id} does not exist", slug="not-found")
+    return User.model_validate(row)
+
+
+@router.post("/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyCreated)
+async def issue_key(user_id: int, body: ApiKeyCreate, pool: PoolDep, _: CanWriteUsers) -> ApiKeyCreated:
+    await _user_or_404(pool, user_id)
+    row, secret = await users.create_api_key(pool, user_id, body.name, body.expires_at)
+    return _created(row, secret)
+
+
+@router.get("/users/{user_id}/api-keys", response_model=list[ApiKey])
+async def list_user_keys(user_id: int, pool: PoolDep, _: CanReadUsers) -> list[ApiKey]:
+    await _user_or_404(pool, user_id)
+    return [ApiKey.model_validate(r) for r in await users.list_api_keys(pool, user_id)]
+
+
+async def _revoke(pool: PoolDep, user_id: int, key_id: int) -> ApiKey:
+    row = await users.revoke_api_key(pool, user_id, key_id)
+    if row is None:
+        raise Problem(404, f"API key {key_id} does not exist", slug="not-found")
+    return ApiKey.model_validate(row)
+
+
+@router.delete("/users/{user_id}/api-keys/{key_id}", response_model=ApiKey)
+async def revoke_user_key(user_id: int, key_id: int, pool: PoolDep, _: CanWriteUsers) -> ApiKey:
+    return await _revoke(pool, user_id, key_id)
+
+
+@router.get("/me", response_model=User)
+async def me(pool: PoolDep, principal: Self) -> User:
+    return User.model_validate(await _user_or_404(pool, principal.user_id))
+
+
+@router.get("/me/api-keys", response_model=list[ApiKey])
+async def my_keys(pool: PoolDep, principal: Self) -> list[ApiKey]:
+    return [ApiKey.model_validate(r) for r in await users.list_api_keys(pool, principal.user_id)]
+
+
+@router.post("/me/api-keys", status_code=201, response_model=ApiKeyCreated)
+async def create_my_key(body: ApiKeyCreate, pool: PoolDep, principal: Self) -> ApiKeyCreated:
+    row, secret = await users.create_api_key(pool, principal.user_id, body.name, body.expires_at)
+    return _created(row, secret)
+
+
+@router.delete("/me/api-keys/{key_id}", response_model=ApiKey)
+async def revoke_my_key(key_id: int, pool: PoolDep, principal: Self) -> ApiKey:
+    # Scoped to the caller: another user's key id is simply "not found".
+    return await _revoke(pool, principal.user_id, key_id)
+
+
+@router.post("/me/api-keys/{key_id}/rotate", status_code=201, response_model=ApiKeyCreated)
+async def rotate_my_key(key_id: int, pool: PoolDep, principal: Self) -> ApiKeyCreated:
+    rotated = await users.rotate_api_key(pool, principal.user_id, key_id)
+    if rotated is None:
+        raise Problem(404, f"no live API key {key_id}", slug="not-found")
+    return _created(*rotated)
+
+
+@router.get("/audit-log", response_model=Page[AuditEntry], tags=["audit"])
+async def audit_log(
+    pool: PoolDep,
+    _: CanReadAudit,
+    user_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[AuditEntry]:
+    rows = await users.list_audit(pool, before_id=decode_cursor(cursor), user_id=user_id, limit=limit)
+    items = [AuditEntry.model_validate(r) for r in rows]
+    return Page[AuditEntry](
+        items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None
+    )

@@ -1,0 +1,24 @@
+"""The audit log.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23
+"""
+
+from pathlib import Path
+
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # exec_driver_sql: the SQL goes to PostgreSQL as written, with no bind-parameter parsing.
+    op.get_bind().exec_driver_sql(Path(__file__).with_suffix(".sql").read_text())
+
+
+def downgrade() -> None:
+    raise NotImplementedError("Conveyor migrations are forward-only; restore a backup to go back.")
