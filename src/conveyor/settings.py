@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     retention_succeeded: float = Field(default=7 * 86400, ge=0, description="Seconds; 0 keeps forever.")
     retention_failed: float = Field(default=30 * 86400, ge=0, description="Seconds; 0 keeps forever.")
 
+    cors_origins: str = Field(
+        default="", description="Comma-separated origins allowed by CORS; empty: CORS off."
+    )
     http_allow: str = Field(
         default="", description="Hosts or CIDRs outbound HTTP may reach despite the guard."
     )
@@ -114,6 +117,10 @@ class Settings(BaseSettings):
     @property
     def queues(self) -> list[str]:
         return [q.strip() for q in self.worker_queues.split(",") if q.strip()]
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def http_allow_list(self) -> list[str]:

@@ -218,3 +218,36 @@ def test_callers_trace_context_is_kept_on_the_job_without_tracing(http: httpx.Cl
     job = http.post("/jobs", json={"type": "noop"}, headers={"traceparent": traceparent}).json()
     assert job["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
     assert http.post("/jobs", json={"type": "noop"}).json()["trace_id"] is None
+
+
+def test_bodies_must_be_json_and_responses_carry_security_headers(http: httpx.Client) -> None:
+    form = http.post(
+        "/jobs", content=b"type=noop", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert_problem(form, 415)
+    assert_problem(
+        http.post("/jobs", content=b'{"type": "noop"}', headers={"content-type": "text/plain"}), 415
+    )
+    ok = http.post(
+        "/jobs", content=b'{"type": "noop"}', headers={"content-type": "application/json; charset=utf-8"}
+    )
+    assert ok.status_code == 201
+    assert ok.headers["x-content-type-options"] == "nosniff"
+    assert ok.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert (
+        "access-control-allow-origin"
+        not in http.get("/jobs", headers={"Origin": "https://evil.example"}).headers
+    )
+
+
+def test_cors_allows_only_configured_origins(spawn: Any) -> None:
+    api = spawn("api", env={"CONVEYOR_CORS_ORIGINS": "https://console.example"}).wait_ready()
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    allowed = httpx.options(
+        f"{api.base_url}/api/v1/jobs", headers={"Origin": "https://console.example", **preflight}
+    )
+    assert allowed.headers["access-control-allow-origin"] == "https://console.example"
+    refused = httpx.options(
+        f"{api.base_url}/api/v1/jobs", headers={"Origin": "https://evil.example", **preflight}
+    )
+    assert "access-control-allow-origin" not in refused.headers

@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from conveyor import __version__
 from conveyor.api import API_PREFIX, problems
-from conveyor.api.middleware import AuditTrail, BodySizeLimit, RequestTelemetry
+from conveyor.api.middleware import AuditTrail, BodySizeLimit, JsonAndSecurityHeaders, RequestTelemetry
 from conveyor.api.routes import jobs, schedules, users
 from conveyor.engine.jobs import EngineDefaults, Jobs
 from conveyor.engine.schedules import Schedules
@@ -21,6 +22,7 @@ from conveyor.store.database import check_database, open_pool
 from conveyor.store.migrate import startup_schema_check
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
+DOCS_URL = "/api/docs"
 
 
 def engine_defaults(settings: Settings) -> EngineDefaults:
@@ -59,7 +61,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         version=__version__,
         description="Jobs, schedules and queues on PostgreSQL. Errors are RFC 9457 problem+json.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/api/docs",
+        docs_url=DOCS_URL,
         redoc_url=None,
         lifespan=lifespan,
         # Server spans from FastAPI, on the provider telemetry/tracing.py configures; metrics
@@ -77,5 +79,22 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.include_router(users.router)
     app.add_middleware(AuditTrail)
     app.add_middleware(BodySizeLimit, limit=MAX_REQUEST_BYTES)
+    app.add_middleware(JsonAndSecurityHeaders, docs_path=DOCS_URL)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "traceparent"],
+            expose_headers=[
+                "Location",
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "X-Request-Id",
+            ],
+        )
     app.add_middleware(RequestTelemetry)
     return app
