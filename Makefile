@@ -12,7 +12,7 @@ PY_PATHS := src tests $(wildcard bench)
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: up test lint typecheck unit format clean help
+.PHONY: up test test-deps lint typecheck unit format clean help
 .DEFAULT_GOAL := help
 
 help: ## List the targets
@@ -33,7 +33,15 @@ up: $(VENV)/.synced ## Run the whole platform locally (embedded PostgreSQL in .c
 
 test: lint typecheck unit ## Everything CI runs
 
-unit: $(VENV)/.synced ## The pytest suite (real PostgreSQL, real processes)
+# Services the tests start themselves, when the machine lacks the binary.
+test-deps: ## Install system packages the tests need (redis-server) when missing
+	@command -v redis-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
+	  else echo "redis-server is missing: install it (Debian/Ubuntu: sudo apt-get install redis-server)"; exit 1; fi; }
+
+unit: $(VENV)/.synced test-deps ## The pytest suite (real PostgreSQL, Redis and processes)
 	$(BIN)/pytest
 
 lint: $(VENV)/.synced ## ruff lint and format check

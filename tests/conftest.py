@@ -120,7 +120,7 @@ def api_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
     port = free_port()
     proc = Process(
         ["api", "--port", str(port)],
-        process_env(database_url, CONVEYOR_DATABASE_TIMEOUT="2"),
+        process_env(database_url, CONVEYOR_DATABASE_TIMEOUT="2", CONVEYOR_RATE_LIMIT="10000/second"),
         tmp_path_factory.mktemp("api") / "api.log",
         port=port,
     ).start()
@@ -133,3 +133,49 @@ def job_counts(database_url: str) -> dict[str, Any]:
     with psycopg.connect(database_url) as conn:
         rows = conn.execute("SELECT state, count(*) FROM conveyor.jobs GROUP BY state").fetchall()
     return dict(rows)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private redis-server on a free loopback port (installed by `make test-deps`)."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is not installed: run `make test-deps`"
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "redis-server did not start"
+        time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(10)

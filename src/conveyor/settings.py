@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CONVEYOR_"
-SECRET_FILE_FIELDS = ("database_url", "api_key")
+SECRET_FILE_FIELDS = ("database_url", "redis_url", "api_key")
 
 
 class SettingsError(ValueError):
@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".conveyor"), description="Local state: embedded database, admin key.")
     database_url: str | None = Field(default=None, description="External PostgreSQL; unset: embedded.")
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    redis_url: str | None = Field(default=None, description="Shared rate-limit counters; unset: per process.")
+    rate_limit: str = Field(default="100/second;5000/minute", description="Per API key, `limits` notation.")
     database_timeout: float = Field(
         default=5.0, gt=0, le=120, description="Seconds to wait for a connection."
     )
@@ -101,6 +103,24 @@ class Settings(BaseSettings):
                     ipaddress.ip_network(entry, strict=False)
                 except ValueError as exc:
                     raise ValueError(f"{entry!r} is not a valid CIDR") from exc
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and value.split("://", 1)[0] not in ("redis", "rediss"):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value or None
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit like '100/second;5000/minute'") from None
         return value
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from conveyor import __version__
 from conveyor.api import API_PREFIX, problems
 from conveyor.api.middleware import AuditTrail, BodySizeLimit, JsonAndSecurityHeaders, RequestTelemetry
+from conveyor.api.ratelimit import RateLimiter
 from conveyor.api.routes import jobs, schedules, users
 from conveyor.engine.jobs import EngineDefaults, Jobs
 from conveyor.engine.schedules import Schedules
@@ -49,6 +50,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         registry = discover()
         app.state.settings = settings
         app.state.pool = pool
+        app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.redis_url)
         app.state.jobs = Jobs(pool, registry, engine_defaults(settings))
         app.state.schedules = Schedules(app.state.jobs, misfire_grace=settings.misfire_grace_seconds)
         try:

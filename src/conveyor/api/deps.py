@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from conveyor.api.permissions import Permission, allowed
 from conveyor.api.problems import Problem
+from conveyor.api.ratelimit import RateLimiter
 from conveyor.engine.jobs import Jobs
 from conveyor.engine.schedules import Schedules
 from conveyor.store.database import Pool
@@ -58,6 +59,18 @@ async def get_principal(request: Request, pool: Annotated[Pool, Depends(get_pool
         )
     structlog.contextvars.bind_contextvars(user_id=principal.user_id)
     request.state.principal = principal  # read by the audit middleware
+    limiter: RateLimiter = request.app.state.rate_limiter
+    verdict = await limiter.hit(f"key:{principal.key_id}")
+    if verdict is not None:
+        request.state.rate_limit_headers = verdict.headers()  # added to the response by middleware
+        if not verdict.allowed:
+            raise Problem(
+                429,
+                f"rate limit of {verdict.limit} requests exceeded for this API key; "
+                f"retry in {verdict.reset_seconds}s",
+                slug="rate-limited",
+                headers=verdict.headers(),
+            )
     return principal
 
 

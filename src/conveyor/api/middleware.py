@@ -166,7 +166,7 @@ API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'no
 
 
 class JsonAndSecurityHeaders:
-    """Refuse request bodies that are not JSON (415) and add security headers to responses.
+    """Refuse request bodies that are not JSON (415); add security and rate-limit headers.
 
     The strict content type blocks form posts from other sites (a CSRF vector for any future
     cookie auth) and content sniffing; the CSP is left off the interactive docs page, which
@@ -200,6 +200,14 @@ class JsonAndSecurityHeaders:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", []).extend(extra)
+                # Rate-limit state of the request, set by the auth dependency.
+                limits = scope.get("state", {}).get("rate_limit_headers", {})
+                present = {name for name, _ in message["headers"]}
+                message["headers"].extend(
+                    (k.lower().encode(), v.encode())
+                    for k, v in limits.items()
+                    if k.lower().encode() not in present
+                )
             await send(message)
 
         await self.app(scope, receive, send_wrapper)

@@ -1,0 +1,56 @@
+"""Per-key rate limits: headers, 429 with Retry-After, isolation, and sharing through Redis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from conveyor.store.database import Pool
+from tests.conftest import issue_key
+
+
+def hit(base: str, key: str) -> httpx.Response:
+    return httpx.get(f"{base}/api/v1/jobs", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+
+
+async def test_limit_headers_429_and_per_key_isolation(spawn: Any, pool: Pool, clean_db: str) -> None:
+    api = spawn("api", env={"CONVEYOR_RATE_LIMIT": "5/minute;100/second"}).wait_ready()
+    first, second = (
+        await issue_key(pool, "a@example.com", "viewer"),
+        await issue_key(pool, "b@example.com", "viewer"),
+    )
+    responses = [hit(api.base_url, first) for _ in range(6)]
+    assert [r.status_code for r in responses] == [200] * 5 + [429]
+    assert [r.headers["ratelimit-remaining"] for r in responses[:5]] == ["4", "3", "2", "1", "0"]
+    assert responses[0].headers["ratelimit-limit"] == "5"
+    refused = responses[-1]
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    assert hit(api.base_url, second).status_code == 200  # another key has its own budget
+
+
+async def test_limits_are_shared_across_api_processes_through_redis(
+    spawn: Any, pool: Pool, clean_db: str, redis_url: str
+) -> None:
+    env = {"CONVEYOR_RATE_LIMIT": "4/minute", "CONVEYOR_REDIS_URL": redis_url}
+    one, two = spawn("api", env=env).wait_ready(), spawn("api", env=env).wait_ready()
+    key = await issue_key(pool, "shared@example.com", "viewer")
+    statuses = [hit(api.base_url, key).status_code for api in (one, two, one, two, one, two)]
+    assert statuses == [200, 200, 200, 200, 429, 429]
+
+
+async def test_revocation_applies_at_once_on_another_process(spawn: Any, pool: Pool, clean_db: str) -> None:
+    one, two = spawn("api").wait_ready(), spawn("api").wait_ready()
+    admin = await issue_key(pool, "admin@example.com", "admin")
+    me = httpx.get(f"{one.base_url}/api/v1/me", headers={"Authorization": f"Bearer {admin}"}).json()
+    victim = await issue_key(pool, "victim@example.com", "viewer")
+    assert hit(two.base_url, victim).status_code == 200
+    keys = httpx.get(
+        f"{one.base_url}/api/v1/users/{me['id'] + 1}/api-keys", headers={"Authorization": f"Bearer {admin}"}
+    ).json()
+    httpx.delete(
+        f"{one.base_url}/api/v1/users/{me['id'] + 1}/api-keys/{keys[0]['id']}",
+        headers={"Authorization": f"Bearer {admin}"},
+    ).raise_for_status()
+    assert hit(two.base_url, victim).status_code == 401
