@@ -251,3 +251,10 @@ def test_cors_allows_only_configured_origins(spawn: Any) -> None:
         f"{api.base_url}/api/v1/jobs", headers={"Origin": "https://evil.example", **preflight}
     )
     assert "access-control-allow-origin" not in refused.headers
+
+
+def test_same_key_with_a_different_body_is_422(http: httpx.Client) -> None:
+    assert http.post("/jobs", json={"type": "noop"}, headers={"Idempotency-Key": "k1"}).status_code == 201
+    assert_problem(
+        http.post("/jobs", json={"type": "echo"}, headers={"Idempotency-Key": "k1"}), 422, "Idempotency-Key"
+    )

@@ -90,3 +90,17 @@ async def test_every_query_file_parses_and_names_are_unique() -> None:
     names = sql.all
     assert {"enqueue", "claim", "complete", "heartbeat", "rescue_expired", "release"} <= names.keys()
     assert all(text.strip() for text in names.values())
+
+
+async def test_reusing_a_key_for_a_different_job_is_refused_atomically(jobs: Jobs) -> None:
+    from conveyor.engine.jobs import IdempotencyConflict
+
+    await jobs.enqueue([JobSpec(type="echo", payload={"n": 1}, idempotency_key="k")])
+    with pytest.raises(IdempotencyConflict, match="used for a different job"):
+        await jobs.enqueue(
+            [
+                JobSpec(type="noop", idempotency_key="fresh"),
+                JobSpec(type="echo", payload={"n": 2}, idempotency_key="k"),
+            ]
+        )
+    assert len(await jobs.page()) == 1  # the batch's other job was not written either

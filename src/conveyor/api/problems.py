@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from conveyor.engine.jobs import JobNotFound, JobRejected, StateConflict
+from conveyor.engine.jobs import IdempotencyConflict, JobNotFound, JobRejected, StateConflict
 from conveyor.engine.schedules import ScheduleRejected
 
 log = structlog.get_logger("conveyor.api")
@@ -97,6 +97,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(JobNotFound)
     async def _not_found(request: Request, exc: JobNotFound) -> JSONResponse:
         return problem_response(request, 404, str(exc), slug="not-found")
+
+    @app.exception_handler(IdempotencyConflict)
+    async def _idempotency(request: Request, exc: IdempotencyConflict) -> JSONResponse:
+        return problem_response(
+            request,
+            422,
+            str(exc),
+            slug="idempotency-key-reused",
+            errors=[{"field": "Idempotency-Key", "message": str(exc)}],
+        )
 
     @app.exception_handler(StateConflict)
     async def _conflict(request: Request, exc: StateConflict) -> JSONResponse:

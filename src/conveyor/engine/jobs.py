@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ class JobNotFound(LookupError):
     pass
 
 
+class IdempotencyConflict(ValueError):
+    """An idempotency key reused with a different job: refusing beats guessing."""
+
+
 class StateConflict(Exception):
     """The action does not apply to the job in its current state."""
 
@@ -48,6 +53,12 @@ class ScheduleFire:
 
     schedule_id: int
     fire_time: datetime
+
+
+def fingerprint(spec: JobSpec) -> str:
+    """A digest of what the caller asked for, to recognise a repeated submission."""
+    canonical = json.dumps(spec.model_dump(mode="json", exclude={"idempotency_key"}), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class Jobs:
@@ -108,6 +119,7 @@ class Jobs:
             else (f"schedule:{f.schedule_id}:{f.fire_time.isoformat()}" if f else None)
             for s, f in zip(specs, fires, strict=True)
         ]
+        fingerprints = [fingerprint(s) if k else None for s, k in zip(specs, keys, strict=True)]
         trace_context = current_trace_context()
         params = {
             "queues": [s.queue for s in specs],
@@ -122,21 +134,15 @@ class Jobs:
             "scheduled_fors": [f.fire_time if f else None for f in fires],
             "trace_contexts": [Jsonb(trace_context) if trace_context else None for _ in specs],
             "created_bys": [created_by] * len(specs),
+            "fingerprints": fingerprints,
             "notify": self.defaults.notify,
         }
         if conn is None:
-            async with self.pool.connection() as own:
-                inserted, existing = await self._insert(own, params, keys)
+            # One transaction: an idempotency conflict anywhere in the batch writes nothing.
+            async with self.pool.connection() as own, own.transaction():
+                results = await self._insert(own, specs, params, keys, fingerprints)
         else:
-            inserted, existing = await self._insert(conn, params, keys)
-        new_ids = {row["id"] for row in inserted}
-        keyless = iter(row for row in inserted if row["idempotency_key"] is None)
-        results: list[tuple[Job, bool]] = []
-        for key in keys:
-            row = existing[key] if key else next(keyless)
-            # A key repeated within one batch: only its first occurrence counts as created.
-            results.append((Job.from_row(row), row["id"] in new_ids))
-            new_ids.discard(row["id"])
+            results = await self._insert(conn, specs, params, keys, fingerprints)
         for job, created in results:
             if created:
                 metrics.jobs_enqueued.labels(job.queue, job.type).inc()
@@ -144,14 +150,31 @@ class Jobs:
 
     @staticmethod
     async def _insert(
-        conn: Connection, params: dict[str, Any], keys: list[str | None]
-    ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+        conn: Connection,
+        specs: Sequence[JobSpec],
+        params: dict[str, Any],
+        keys: list[str | None],
+        fingerprints: list[str | None],
+    ) -> list[tuple[Job, bool]]:
         inserted = await (await conn.execute(sql("enqueue"), params)).fetchall()
-        wanted = [k for k in keys if k]
-        if not wanted:
-            return inserted, {}
-        rows = await (await conn.execute(sql("jobs_by_idempotency_keys"), {"keys": wanted})).fetchall()
-        return inserted, {row["idempotency_key"]: row for row in rows}
+        existing: dict[str, dict[str, Any]] = {}
+        if wanted := [k for k in keys if k]:
+            rows = await (await conn.execute(sql("jobs_by_idempotency_keys"), {"keys": wanted})).fetchall()
+            existing = {row["idempotency_key"]: row for row in rows}
+        new_ids = {row["id"] for row in inserted}
+        keyless = iter(row for row in inserted if row["idempotency_key"] is None)
+        results: list[tuple[Job, bool]] = []
+        for index, key in enumerate(keys):
+            row = existing[key] if key else next(keyless)
+            if key and row["request_fingerprint"] != fingerprints[index]:
+                raise IdempotencyConflict(
+                    f"idempotency key {specs[index].idempotency_key!r} was used for a different job "
+                    f"(job {row['id']}); use a new key for a new job"
+                )
+            # A key repeated within one batch: only its first occurrence counts as created.
+            results.append((Job.from_row(row), row["id"] in new_ids))
+            new_ids.discard(row["id"])
+        return results
 
     async def get(self, job_id: int) -> Job | None:
         async with self.pool.connection() as conn:

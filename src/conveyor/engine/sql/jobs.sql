@@ -10,18 +10,19 @@ WITH input AS (
         %(queues)s::text[], %(types)s::text[], %(payloads)s::jsonb[], %(priorities)s::smallint[],
         %(run_ats)s::timestamptz[], %(max_attempts)s::int[], %(timeouts)s::float8[],
         %(keys)s::text[], %(schedule_ids)s::bigint[], %(scheduled_fors)s::timestamptz[],
-        %(trace_contexts)s::jsonb[], %(created_bys)s::bigint[]
+        %(trace_contexts)s::jsonb[], %(created_bys)s::bigint[], %(fingerprints)s::text[]
     ) WITH ORDINALITY AS t(queue, type, payload, priority, run_at, max_attempts, timeout_seconds,
-                           idempotency_key, schedule_id, scheduled_for, trace_context, created_by, ord)
+                           idempotency_key, schedule_id, scheduled_for, trace_context, created_by,
+                           request_fingerprint, ord)
 ),
 inserted AS (
     INSERT INTO conveyor.jobs (queue, type, payload, state, priority, run_at, max_attempts,
                                timeout_seconds, idempotency_key, schedule_id, scheduled_for,
-                               trace_context, created_by)
+                               trace_context, created_by, request_fingerprint)
     SELECT queue, type, payload,
            CASE WHEN run_at > now() THEN 'scheduled' ELSE 'queued' END,
            priority, coalesce(run_at, now()), max_attempts, timeout_seconds, idempotency_key,
-           schedule_id, scheduled_for, trace_context, created_by
+           schedule_id, scheduled_for, trace_context, created_by, request_fingerprint
     FROM input
     ORDER BY ord
     ON CONFLICT DO NOTHING

@@ -1,4 +1,4 @@
-"""The audit log.
+"""The audit log; request fingerprints for idempotency keys.
 
 Revision ID: 0002
 Revises: 0001

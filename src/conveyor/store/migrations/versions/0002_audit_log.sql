@@ -13,3 +13,7 @@ CREATE TABLE conveyor.audit_log (
 );
 CREATE INDEX audit_log_at_idx ON conveyor.audit_log USING brin (at);
 CREATE INDEX audit_log_user_idx ON conveyor.audit_log (user_id, id);
+
+-- A digest of the submitted job, so that reusing an idempotency key with a different body
+-- is refused instead of silently returning the first job.
+ALTER TABLE conveyor.jobs ADD COLUMN request_fingerprint text;
