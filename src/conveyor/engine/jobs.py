@@ -193,9 +193,19 @@ class Jobs:
         queue: str | None = None,
         type: str | None = None,
         before_id: int | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
         limit: int = 50,
     ) -> list[Job]:
-        params = {"state": state, "queue": queue, "type": type, "before_id": before_id, "limit": limit}
+        params = {
+            "state": state,
+            "queue": queue,
+            "type": type,
+            "before_id": before_id,
+            "limit": limit,
+            "created_after": created_after,
+            "created_before": created_before,
+        }
         async with self.pool.connection() as conn:
             rows = await (await conn.execute(sql("list_jobs"), params)).fetchall()
         return [Job.from_row(row) for row in rows]
@@ -217,6 +227,27 @@ class Jobs:
 
     async def retry(self, job_id: int) -> Job:
         return await self._act("retry", job_id, "retry")
+
+    async def delete(self, job_id: int) -> None:
+        async with self.pool.connection() as conn:
+            if await (await conn.execute(sql("delete_finished_job"), {"id": job_id})).fetchone():
+                return
+            current = await (await conn.execute(sql("get_job"), {"id": job_id})).fetchone()
+        if current is None:
+            raise JobNotFound(f"job {job_id} does not exist")
+        raise StateConflict(f"cannot delete job {job_id}: it is {current['state']}; cancel it first")
+
+    async def purge_dead(
+        self, *, queue: str | None, type: str | None, finished_before: datetime | None
+    ) -> int:
+        params = {"queue": queue, "type": type, "finished_before": finished_before}
+        async with self.pool.connection() as conn:
+            row = await (await conn.execute(sql("purge_dead"), params)).fetchone()
+        return int(row["jobs"]) if row else 0
+
+    async def queues(self) -> list[dict[str, Any]]:
+        async with self.pool.connection() as conn:
+            return await (await conn.execute(sql("queue_overview"))).fetchall()
 
     async def replay_dead(
         self, *, queue: str | None = None, type: str | None = None, limit: int = 1000

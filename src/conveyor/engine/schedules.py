@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+import psycopg
 import structlog
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor.engine.cron import CadenceError, parse_cadence
 from conveyor.engine.jobs import JobRejected, Jobs, ScheduleFire
-from conveyor.engine.models import JobSpec
+from conveyor.engine.models import Job, JobSpec
 from conveyor.engine.queries import sql
 from conveyor.telemetry import metrics
 
@@ -101,6 +102,53 @@ class Schedules:
         if row is None:
             raise ScheduleRejected([{"field": "name", "message": f"a schedule named {spec.name!r} exists"}])
         return Schedule.model_validate(row)
+
+    async def update(
+        self, schedule_id: int, changes: dict[str, Any], *, now: datetime | None = None
+    ) -> Schedule | None:
+        """Apply ``changes`` (fields of ScheduleSpec); the next fire time is recomputed when the
+        cadence changes or the schedule is re-enabled. None if the schedule does not exist."""
+        current = await self.get(schedule_id)
+        if current is None:
+            return None
+        merged = {**current.model_dump(include=set(ScheduleSpec.model_fields)), **changes}
+        try:
+            spec = ScheduleSpec.model_validate(merged)
+            cadence = parse_cadence(spec.cron, spec.timezone)
+        except CadenceError as exc:
+            field = "timezone" if "time zone" in str(exc) else "cron"
+            raise ScheduleRejected([{"field": field, "message": str(exc)}]) from None
+        try:
+            self.jobs.check(spec.job, prefix="job.")
+        except JobRejected as exc:
+            raise ScheduleRejected(exc.errors) from None
+        recompute = (spec.cron, spec.timezone) != (current.cron, current.timezone) or (
+            spec.enabled and not current.enabled
+        )
+        next_fire = cadence.next_after(now or datetime.now(UTC)) if recompute else current.next_fire_at
+        params = {
+            **spec.model_dump(exclude={"job"}),
+            "id": schedule_id,
+            "next_fire_at": next_fire,
+            "job": Jsonb(spec.job.model_dump(exclude_none=True, mode="json")),
+        }
+        async with self.pool.connection() as conn:
+            try:
+                row = await (await conn.execute(sql("update_schedule"), params)).fetchone()
+            except psycopg.errors.UniqueViolation:
+                raise ScheduleRejected(
+                    [{"field": "name", "message": f"a schedule named {spec.name!r} exists"}]
+                ) from None
+        return Schedule.model_validate(row) if row else None
+
+    async def trigger(self, schedule_id: int, *, created_by: int | None = None) -> Job | None:
+        """Enqueue the schedule's job now, outside its cadence (the cadence is unchanged)."""
+        current = await self.get(schedule_id)
+        if current is None:
+            return None
+        spec = JobSpec.model_validate(current.job)
+        [(job, _)] = await self.jobs.enqueue([spec], created_by=created_by)
+        return job
 
     async def get(self, schedule_id: int) -> Schedule | None:
         async with self.pool.connection() as conn:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from conveyor.api import API_PREFIX
-from conveyor.api.deps import CanReadJobs, CanWriteJobs, CanWriteQueues, JobsDep
+from conveyor.api.deprecation import PAUSED_FIELD_SUNSET, announce_deprecation
+from conveyor.api.deps import CanReadJobs, CanReadQueues, CanWriteJobs, CanWriteQueues, JobsDep
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import Problem
 from conveyor.engine.models import QUEUE_PATTERN, Job, JobEvent, JobSpec, JobState, QueueName
@@ -41,7 +42,11 @@ class Replayed(BaseModel):
 
 class QueueUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    paused: bool | None = None
+    paused: bool | None = Field(
+        default=None,
+        deprecated=True,
+        description="Deprecated: use POST /queues/{name}/pause and /resume. Sunset 2027-06-30.",
+    )
     concurrency_limit: int | None = Field(
         default=None, ge=1, le=100_000, description="null removes the limit"
     )
@@ -51,6 +56,13 @@ class Queue(BaseModel):
     name: str
     paused: bool
     concurrency_limit: int | None
+
+
+class QueueStats(Queue):
+    due: int
+    waiting: int
+    running: int
+    oldest_due_age_seconds: float
 
 
 def _namespace(user_id: int) -> str:
@@ -97,10 +109,20 @@ async def list_jobs(
     state: JobState | None = None,
     queue: Annotated[str | None, Query(pattern=QUEUE_PATTERN)] = None,
     type: Annotated[str | None, Query(max_length=128)] = None,
+    created_after: AwareDatetime | None = None,
+    created_before: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[Job]:
-    items = await jobs.page(state=state, queue=queue, type=type, before_id=decode_cursor(cursor), limit=limit)
+    items = await jobs.page(
+        state=state,
+        queue=queue,
+        type=type,
+        before_id=decode_cursor(cursor),
+        limit=limit,
+        created_after=created_after,
+        created_before=created_before,
+    )
     next_cursor = encode_cursor(items[-1].id) if len(items) == limit else None
     return Page[Job](items=items, next_cursor=next_cursor)
 
@@ -133,19 +155,68 @@ async def retry_job(job_id: int, jobs: JobsDep, _: CanWriteJobs) -> Job:
     return await jobs.retry(job_id)
 
 
+@router.delete("/jobs/{job_id}", status_code=204)
+async def delete_job(job_id: int, jobs: JobsDep, _: CanWriteJobs) -> Response:
+    """Delete a finished job and its events (running or waiting jobs: cancel first)."""
+    await jobs.delete(job_id)
+    return Response(status_code=204)
+
+
+@router.get("/dead-letter", response_model=Page[Job])
+async def list_dead_letter(
+    jobs: JobsDep,
+    _: CanReadJobs,
+    queue: Annotated[str | None, Query(pattern=QUEUE_PATTERN)] = None,
+    type: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[Job]:
+    items = await jobs.page(
+        state="dead", queue=queue, type=type, before_id=decode_cursor(cursor), limit=limit
+    )
+    return Page[Job](items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None)
+
+
+class PurgeFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    queue: QueueName | None = None
+    type: str | None = None
+    finished_before: AwareDatetime | None = None
+    confirm: Literal[True] = Field(description="Must be true: purging deletes jobs for good.")
+
+
+class Purged(BaseModel):
+    purged: int
+
+
+@router.post("/dead-letter/purge", response_model=Purged)
+async def purge_dead_letter(filters: PurgeFilter, jobs: JobsDep, _: CanWriteJobs) -> Purged:
+    count = await jobs.purge_dead(
+        queue=filters.queue, type=filters.type, finished_before=filters.finished_before
+    )
+    return Purged(purged=count)
+
+
 @router.post("/dead-letter/replay", response_model=Replayed)
 async def replay_dead_letter(filters: ReplayFilter, jobs: JobsDep, _: CanWriteJobs) -> Replayed:
     ids = await jobs.replay_dead(queue=filters.queue, type=filters.type, limit=filters.limit)
     return Replayed(replayed=len(ids), ids=ids[:1000])
 
 
+@router.get("/queues", response_model=list[QueueStats], tags=["queues"])
+async def list_queues(jobs: JobsDep, _: CanReadQueues) -> list[QueueStats]:
+    return [QueueStats.model_validate(row) for row in await jobs.queues()]
+
+
+QueuePath = Annotated[str, Path(pattern=QUEUE_PATTERN)]
+
+
 @router.patch("/queues/{name}", response_model=Queue, tags=["queues"])
 async def update_queue(
-    name: Annotated[str, Path(pattern=QUEUE_PATTERN)],
-    update: QueueUpdate,
-    jobs: JobsDep,
-    _: CanWriteQueues,
+    name: QueuePath, update: QueueUpdate, jobs: JobsDep, _: CanWriteQueues, response: Response
 ) -> Queue:
+    if "paused" in update.model_fields_set:
+        announce_deprecation(response, PAUSED_FIELD_SUNSET, successor=f"{API_PREFIX}/queues/{name}/pause")
     row = await jobs.set_queue(
         name,
         paused=update.paused,
@@ -153,3 +224,13 @@ async def update_queue(
         set_limit="concurrency_limit" in update.model_fields_set,
     )
     return Queue.model_validate(row)
+
+
+@router.post("/queues/{name}/pause", response_model=Queue, tags=["queues"])
+async def pause_queue(name: QueuePath, jobs: JobsDep, _: CanWriteQueues) -> Queue:
+    return Queue.model_validate(await jobs.set_queue(name, paused=True))
+
+
+@router.post("/queues/{name}/resume", response_model=Queue, tags=["queues"])
+async def resume_queue(name: QueuePath, jobs: JobsDep, _: CanWriteQueues) -> Queue:
+    return Queue.model_validate(await jobs.set_queue(name, paused=False))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import Problem
-from conveyor.engine.schedules import Schedule, ScheduleSpec
+from conveyor.engine.cron import CadenceError, parse_cadence
+from conveyor.engine.models import Job
+from conveyor.engine.schedules import JobTemplate, Schedule, ScheduleSpec
 
 router = APIRouter(prefix=API_PREFIX, tags=["schedules"])
 
@@ -37,10 +41,91 @@ async def list_schedules(
 
 @router.get("/schedules/{schedule_id}", response_model=Schedule)
 async def get_schedule(schedule_id: int, schedules: SchedulesDep, _: CanReadSchedules) -> Schedule:
-    schedule = await schedules.get(schedule_id)
+    return _schedule_or_404(await schedules.get(schedule_id), schedule_id)
+
+
+class ScheduleUpdate(BaseModel):
+    """Fields to change; omitted fields keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    cron: str | None = None
+    timezone: str | None = None
+    job: JobTemplate | None = None
+    enabled: bool | None = None
+    misfire_policy: Literal["skip", "catch_up"] | None = None
+    max_catch_up: int | None = Field(default=None, ge=1, le=1000)
+
+
+class CadencePreview(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cron: str = Field(examples=["0 9 * * 1-5"])
+    timezone: str = "UTC"
+    count: int = Field(default=5, ge=1, le=100)
+
+
+class Preview(BaseModel):
+    next_fire_times: list[datetime]
+
+
+def _schedule_or_404(schedule: Schedule | None, schedule_id: int) -> Schedule:
     if schedule is None:
         raise Problem(404, f"schedule {schedule_id} does not exist", slug="not-found")
     return schedule
+
+
+@router.patch("/schedules/{schedule_id}", response_model=Schedule)
+async def update_schedule(
+    schedule_id: int, update: ScheduleUpdate, schedules: SchedulesDep, _: CanWriteSchedules
+) -> Schedule:
+    changes = update.model_dump(exclude_unset=True)
+    if nulls := [field for field, value in changes.items() if value is None]:
+        errors = [{"field": field, "message": "cannot be null"} for field in nulls]
+        raise Problem(422, f"{', '.join(nulls)}: cannot be null", slug="validation", errors=errors)
+    return _schedule_or_404(await schedules.update(schedule_id, changes), schedule_id)
+
+
+@router.post("/schedules/{schedule_id}/pause", response_model=Schedule)
+async def pause_schedule(schedule_id: int, schedules: SchedulesDep, _: CanWriteSchedules) -> Schedule:
+    return _schedule_or_404(await schedules.update(schedule_id, {"enabled": False}), schedule_id)
+
+
+@router.post("/schedules/{schedule_id}/resume", response_model=Schedule)
+async def resume_schedule(schedule_id: int, schedules: SchedulesDep, _: CanWriteSchedules) -> Schedule:
+    return _schedule_or_404(await schedules.update(schedule_id, {"enabled": True}), schedule_id)
+
+
+@router.post("/schedules/{schedule_id}/trigger", status_code=201, response_model=Job)
+async def trigger_schedule(schedule_id: int, schedules: SchedulesDep, principal: CanWriteSchedules) -> Job:
+    job = await schedules.trigger(schedule_id, created_by=principal.user_id)
+    if job is None:
+        raise Problem(404, f"schedule {schedule_id} does not exist", slug="not-found")
+    return job
+
+
+@router.get("/schedules/{schedule_id}/preview", response_model=Preview)
+async def preview_schedule(
+    schedule_id: int,
+    schedules: SchedulesDep,
+    _: CanReadSchedules,
+    count: Annotated[int, Query(ge=1, le=100)] = 5,
+) -> Preview:
+    schedule = _schedule_or_404(await schedules.get(schedule_id), schedule_id)
+    cadence = parse_cadence(schedule.cron, schedule.timezone)
+    return Preview(next_fire_times=cadence.preview(datetime.now(UTC), count))
+
+
+@router.post("/schedules/preview", response_model=Preview)
+async def preview_cadence(body: CadencePreview, _: CanReadSchedules) -> Preview:
+    """Next fire times of a cadence before creating it (the console's cron helper uses this)."""
+    try:
+        cadence = parse_cadence(body.cron, body.timezone)
+    except CadenceError as exc:
+        field = "timezone" if "time zone" in str(exc) else "cron"
+        raise Problem(
+            422, f"{field}: {exc}", slug="validation", errors=[{"field": field, "message": str(exc)}]
+        ) from None
+    return Preview(next_fire_times=cadence.preview(datetime.now(UTC), body.count))
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204)

@@ -189,6 +189,8 @@ WHERE (%(state)s::text IS NULL OR state = %(state)s)
   AND (%(queue)s::text IS NULL OR queue = %(queue)s)
   AND (%(type)s::text IS NULL OR type = %(type)s)
   AND (%(before_id)s::bigint IS NULL OR id < %(before_id)s)
+  AND (%(created_after)s::timestamptz IS NULL OR created_at >= %(created_after)s)
+  AND (%(created_before)s::timestamptz IS NULL OR created_at < %(created_before)s)
 ORDER BY id DESC
 LIMIT %(limit)s;
 
@@ -204,3 +206,43 @@ RETURNING *;
 
 -- name: wake_queue
 SELECT pg_notify('conveyor_jobs', %(queue)s);
+
+-- name: delete_finished_job
+DELETE FROM conveyor.jobs WHERE id = %(id)s AND state IN ('succeeded', 'dead', 'cancelled')
+RETURNING id;
+
+-- name: purge_dead
+-- Delete dead-lettered jobs (and their events) matching the filters.
+WITH gone AS (
+    DELETE FROM conveyor.jobs
+    WHERE state = 'dead'
+      AND (%(queue)s::text IS NULL OR queue = %(queue)s)
+      AND (%(type)s::text IS NULL OR type = %(type)s)
+      AND (%(finished_before)s::timestamptz IS NULL OR finished_at < %(finished_before)s)
+    RETURNING id
+),
+gone_events AS (DELETE FROM conveyor.job_events e USING gone WHERE e.job_id = gone.id RETURNING 1)
+SELECT (SELECT count(*) FROM gone) AS jobs;
+
+-- name: queue_overview
+-- Every queue that has a row or unfinished jobs, with its live numbers (partial indexes only).
+WITH live AS (
+    SELECT queue,
+           count(*) FILTER (WHERE state IN ('queued', 'scheduled', 'retrying') AND run_at <= now()) AS due,
+           count(*) FILTER (WHERE state IN ('scheduled', 'retrying') AND run_at > now()) AS waiting,
+           count(*) FILTER (WHERE state = 'running') AS running,
+           min(run_at) FILTER (WHERE state IN ('queued', 'scheduled', 'retrying') AND run_at <= now())
+               AS oldest_due
+    FROM conveyor.jobs
+    WHERE state IN ('queued', 'scheduled', 'retrying', 'running')
+    GROUP BY queue
+)
+SELECT coalesce(q.name, live.queue) AS name,
+       coalesce(q.paused, false) AS paused,
+       q.concurrency_limit,
+       coalesce(live.due, 0) AS due,
+       coalesce(live.waiting, 0) AS waiting,
+       coalesce(live.running, 0) AS running,
+       coalesce(extract(epoch FROM now() - live.oldest_due), 0)::float8 AS oldest_due_age_seconds
+FROM conveyor.queues q FULL JOIN live ON live.queue = q.name
+ORDER BY 1;

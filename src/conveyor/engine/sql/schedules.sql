@@ -32,3 +32,11 @@ LIMIT %(limit)s;
 
 -- name: delete_schedule
 DELETE FROM conveyor.schedules WHERE id = %(id)s RETURNING id;
+
+-- name: update_schedule
+UPDATE conveyor.schedules
+SET name = %(name)s, cron = %(cron)s, timezone = %(timezone)s, job = %(job)s, enabled = %(enabled)s,
+    misfire_policy = %(misfire_policy)s, max_catch_up = %(max_catch_up)s,
+    next_fire_at = %(next_fire_at)s, updated_at = now()
+WHERE id = %(id)s
+RETURNING *;
