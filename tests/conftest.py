@@ -21,7 +21,17 @@ from conveyor.store.database import Pool, open_pool
 from conveyor.store.users import create_api_key, ensure_user
 from tests.support import Process, free_port, process_env
 
-TABLES = ("jobs", "job_events", "schedules", "queues", "leaders", "api_keys", "users", "audit_log")
+TABLES = (
+    "jobs",
+    "job_events",
+    "schedules",
+    "queues",
+    "leaders",
+    "api_keys",
+    "users",
+    "audit_log",
+    "webhook_endpoints",
+)
 
 
 @pytest.fixture(scope="session")

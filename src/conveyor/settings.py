@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     max_payload_bytes: int = Field(default=256 * 1024, ge=1024)
 
-    worker_queues: str = Field(default="default", description="Comma-separated queue names.")
+    worker_queues: str = Field(
+        default="default,conveyor.webhooks",
+        description="Comma-separated queue names (conveyor.webhooks: deliveries).",
+    )
     worker_concurrency: int = Field(default=20, ge=1, le=10_000)
     worker_batch_size: int = Field(default=100, ge=1, le=1000)
     worker_poll_interval: float = Field(default=1.0, gt=0, le=60)
@@ -66,6 +69,9 @@ class Settings(BaseSettings):
 
     cors_origins: str = Field(
         default="", description="Comma-separated origins allowed by CORS; empty: CORS off."
+    )
+    webhook_rotation_grace: float = Field(
+        default=86400, ge=0, description="Seconds an old webhook secret still signs."
     )
     http_allow: str = Field(
         default="", description="Hosts or CIDRs outbound HTTP may reach despite the guard."

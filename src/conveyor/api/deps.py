@@ -13,6 +13,7 @@ from conveyor.api.problems import Problem
 from conveyor.api.ratelimit import RateLimiter
 from conveyor.engine.jobs import Jobs
 from conveyor.engine.schedules import Schedules
+from conveyor.settings import Settings
 from conveyor.store.database import Pool
 from conveyor.store.users import Principal, authenticate
 
@@ -32,6 +33,7 @@ def _from_app_state(name: str, kind: type[T]) -> Callable[[Request], T]:
 
 get_jobs = _from_app_state("jobs", Jobs)
 get_schedules = _from_app_state("schedules", Schedules)
+get_settings = _from_app_state("settings", Settings)
 
 
 def get_pool(request: Request) -> Pool:
@@ -88,6 +90,7 @@ def require(permission: Permission) -> Callable[..., Any]:
 
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
 PoolDep = Annotated[Pool, Depends(get_pool)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 SchedulesDep = Annotated[Schedules, Depends(get_schedules)]
 CanReadJobs = Annotated[Principal, Depends(require(Permission.jobs_read))]
 CanWriteJobs = Annotated[Principal, Depends(require(Permission.jobs_write))]
@@ -97,5 +100,7 @@ CanReadQueues = Annotated[Principal, Depends(require(Permission.queues_read))]
 CanWriteQueues = Annotated[Principal, Depends(require(Permission.queues_write))]
 CanReadUsers = Annotated[Principal, Depends(require(Permission.users_read))]
 CanWriteUsers = Annotated[Principal, Depends(require(Permission.users_write))]
+CanReadWebhooks = Annotated[Principal, Depends(require(Permission.webhooks_read))]
+CanWriteWebhooks = Annotated[Principal, Depends(require(Permission.webhooks_write))]
 CanReadAudit = Annotated[Principal, Depends(require(Permission.audit_read))]
 Self = Annotated[Principal, Depends(require(Permission.self_service))]

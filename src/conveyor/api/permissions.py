@@ -16,12 +16,25 @@ class Permission(StrEnum):
     queues_write = "queues:write"
     users_read = "users:read"
     users_write = "users:write"
+    webhooks_read = "webhooks:read"
+    webhooks_write = "webhooks:write"
     audit_read = "audit:read"
     self_service = "self"  # one's own profile and API keys
 
 
-READ = {Permission.jobs_read, Permission.schedules_read, Permission.queues_read, Permission.self_service}
-OPERATE = READ | {Permission.jobs_write, Permission.schedules_write, Permission.queues_write}
+READ = {
+    Permission.jobs_read,
+    Permission.schedules_read,
+    Permission.queues_read,
+    Permission.webhooks_read,
+    Permission.self_service,
+}
+OPERATE = READ | {
+    Permission.jobs_write,
+    Permission.schedules_write,
+    Permission.queues_write,
+    Permission.webhooks_write,
+}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     "viewer": frozenset(READ),
     "operator": frozenset(OPERATE),

@@ -18,6 +18,11 @@ from conveyor.store.database import Connection, Pool
 from conveyor.telemetry import metrics
 from conveyor.telemetry.tracing import current_trace_context
 
+# Deliveries are enqueued by the database itself; a caller who could submit them could send
+# correctly signed messages with made-up content to any webhook receiver.
+INTERNAL_TYPES = frozenset({"webhook"})
+INTERNAL_QUEUE_PREFIX = "conveyor."
+
 
 class JobRejected(ValueError):
     """A job that could never run. ``errors`` names each field and what is wrong."""
@@ -68,8 +73,17 @@ class Jobs:
         self.defaults = defaults
 
     def check(self, spec: JobSpec, *, prefix: str = "") -> None:
-        """Refuse a job whose type is unknown, payload invalid or too large."""
+        """Refuse a job whose type is unknown or internal, payload invalid or too large."""
         errors: list[dict[str, str]] = []
+        if spec.type in INTERNAL_TYPES:
+            errors.append({"field": f"{prefix}type", "message": f"{spec.type!r} is internal to Conveyor"})
+        if spec.queue.startswith(INTERNAL_QUEUE_PREFIX):
+            errors.append(
+                {
+                    "field": f"{prefix}queue",
+                    "message": f"queues named {INTERNAL_QUEUE_PREFIX}* are internal to Conveyor",
+                }
+            )
         size = len(json.dumps(spec.payload, separators=(",", ":")).encode())
         if size > self.defaults.max_payload_bytes:
             errors.append(

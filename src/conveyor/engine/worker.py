@@ -225,6 +225,7 @@ class Worker:
             max_attempts=row["max_attempts"],
             queue=row["queue"],
             type=row["type"],
+            pool=self.pool,
         )
         wait = (row["started_at"] - row["run_at"]).total_seconds()
         metrics.job_queue_wait.labels(row["queue"], row["type"]).observe(max(wait, 0.0))

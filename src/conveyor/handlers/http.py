@@ -68,14 +68,18 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
-async def send(request: HttpRequest, allow: AllowList, *, max_body_bytes: int) -> dict[str, Any]:
+async def send(
+    request: HttpRequest, allow: AllowList, *, max_body_bytes: int, raw_body: bytes | None = None
+) -> dict[str, Any]:
+    """Send the request; ``raw_body`` (exact bytes, e.g. a signed webhook) replaces the JSON body."""
     async with guarded_client(allow, timeout=request.timeout_seconds) as client:
         try:
             async with client.stream(
                 request.method,
                 str(request.url),
                 headers=request.headers,
-                json=request.body if request.body is not None else None,
+                json=request.body if request.body is not None and raw_body is None else None,
+                content=raw_body,
             ) as response:
                 # Read at most max_body_bytes: a huge or endless response cannot exhaust memory.
                 raw = bytearray()

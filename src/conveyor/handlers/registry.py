@@ -85,6 +85,8 @@ class JobContext:
     queue: str
     type: str
     cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+    # The worker's database pool, for built-in types that read Conveyor's own state (webhooks).
+    pool: Any = None
     log: Any = field(default_factory=structlog.get_logger)
 
     @property

@@ -1,0 +1,194 @@
+"""/api/v1/webhooks: endpoints that receive signed job events, their deliveries, test sends."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, Field
+
+from conveyor.api import API_PREFIX
+from conveyor.api.deps import CanReadWebhooks, CanWriteWebhooks, PoolDep, SettingsDep
+from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.problems import Problem
+from conveyor.engine.models import Job
+from conveyor.handlers.outbound import AllowList, refusal_reason
+from conveyor.settings import Settings
+from conveyor.store import webhooks
+
+router = APIRouter(prefix=API_PREFIX, tags=["webhooks"])
+
+EventType = Literal["job.queued", "job.running", "job.retrying", "job.succeeded", "job.dead", "job.cancelled"]
+
+
+def _no_control_characters(raw: object) -> object:
+    # Checked before URL parsing, which would silently drop CR/LF (a header-injection attempt).
+    if isinstance(raw, str) and any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+        raise ValueError("must not contain control characters such as line breaks")
+    return raw
+
+
+def _no_credentials(url: AnyHttpUrl) -> AnyHttpUrl:
+    if url.username or url.password:
+        raise ValueError("must not contain credentials")
+    return url
+
+
+WebhookUrl = Annotated[
+    AnyHttpUrl,
+    BeforeValidator(_no_control_characters),
+    AfterValidator(_no_credentials),
+    Field(examples=["https://hooks.example.com/conveyor"]),
+]
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: WebhookUrl
+    events: list[EventType] = Field(min_length=1, examples=[["job.dead", "job.succeeded"]])
+    description: str | None = Field(default=None, max_length=500)
+    enabled: bool = True
+
+
+class WebhookUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: WebhookUrl | None = None
+    events: list[EventType] | None = Field(default=None, min_length=1)
+    description: str | None = Field(default=None, max_length=500)
+    enabled: bool | None = None
+
+
+class Webhook(BaseModel):
+    id: int
+    url: str
+    events: list[str]
+    description: str | None
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    rotation_ends_at: datetime | None = Field(description="Until then the previous secret also signs.")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Webhook:
+        return cls.model_validate({**row, "rotation_ends_at": row["previous_expires_at"]})
+
+
+class WebhookWithSecret(Webhook):
+    secret: str = Field(description="Verify signatures with it (Standard Webhooks). Keep it secret.")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> WebhookWithSecret:
+        return cls.model_validate({**row, "rotation_ends_at": row["previous_expires_at"]})
+
+
+def check_destination(url: str, settings: Settings) -> None:
+    """Refuse at once an endpoint the outbound guard would refuse at delivery (SSRF)."""
+    host = AnyHttpUrl(url).host or ""
+    allow = AllowList(settings.http_allow_list)
+    if allow.allows_host(host):
+        return
+    try:
+        addresses = {
+            info[4][0] for info in socket.getaddrinfo(host.strip("[]"), None, type=socket.SOCK_STREAM)
+        }
+    except OSError:
+        raise Problem(
+            422,
+            f"url: cannot resolve host {host!r}",
+            slug="validation",
+            errors=[{"field": "url", "message": f"cannot resolve host {host!r}"}],
+        ) from None
+    for address in addresses:
+        ip = ipaddress.ip_address(str(address).split("%")[0])
+        reason = refusal_reason(ip)
+        if reason and not allow.allows_address(ip):
+            message = f"{host} resolves to {ip}, {reason}; allow it with CONVEYOR_HTTP_ALLOW if intended"
+            raise Problem(
+                422, f"url: {message}", slug="validation", errors=[{"field": "url", "message": message}]
+            )
+
+
+def _found(row: dict[str, Any] | None, endpoint_id: int) -> dict[str, Any]:
+    if row is None:
+        raise Problem(404, f"webhook {endpoint_id} does not exist", slug="not-found")
+    return row
+
+
+@router.post("/webhooks", status_code=201, response_model=WebhookWithSecret)
+async def create_webhook(
+    body: WebhookCreate, pool: PoolDep, settings: SettingsDep, principal: CanWriteWebhooks
+) -> WebhookWithSecret:
+    check_destination(str(body.url), settings)
+    row = await webhooks.create(
+        pool,
+        url=str(body.url),
+        events=list(body.events),
+        description=body.description,
+        enabled=body.enabled,
+        created_by=principal.user_id,
+    )
+    return WebhookWithSecret.from_row(row)
+
+
+@router.get("/webhooks", response_model=list[Webhook])
+async def list_webhooks(pool: PoolDep, _: CanReadWebhooks) -> list[Webhook]:
+    return [Webhook.from_row(r) for r in await webhooks.all_endpoints(pool)]
+
+
+@router.get("/webhooks/{endpoint_id}", response_model=Webhook)
+async def get_webhook(endpoint_id: int, pool: PoolDep, _: CanReadWebhooks) -> Webhook:
+    return Webhook.from_row(_found(await webhooks.get(pool, endpoint_id), endpoint_id))
+
+
+@router.get("/webhooks/{endpoint_id}/secret", response_model=WebhookWithSecret)
+async def reveal_secret(endpoint_id: int, pool: PoolDep, _: CanWriteWebhooks) -> WebhookWithSecret:
+    return WebhookWithSecret.from_row(_found(await webhooks.get(pool, endpoint_id), endpoint_id))
+
+
+@router.patch("/webhooks/{endpoint_id}", response_model=Webhook)
+async def update_webhook(
+    endpoint_id: int, body: WebhookUpdate, pool: PoolDep, settings: SettingsDep, _: CanWriteWebhooks
+) -> Webhook:
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True, mode="json")
+    if changes.get("url"):
+        check_destination(changes["url"], settings)
+    return Webhook.from_row(_found(await webhooks.update(pool, endpoint_id, changes), endpoint_id))
+
+
+@router.delete("/webhooks/{endpoint_id}", status_code=204)
+async def delete_webhook(endpoint_id: int, pool: PoolDep, _: CanWriteWebhooks) -> Response:
+    if not await webhooks.delete(pool, endpoint_id):
+        raise Problem(404, f"webhook {endpoint_id} does not exist", slug="not-found")
+    return Response(status_code=204)
+
+
+@router.post("/webhooks/{endpoint_id}/rotate-secret", response_model=WebhookWithSecret)
+async def rotate_secret(
+    endpoint_id: int, pool: PoolDep, settings: SettingsDep, _: CanWriteWebhooks
+) -> WebhookWithSecret:
+    row = await webhooks.rotate_secret(pool, endpoint_id, settings.webhook_rotation_grace)
+    return WebhookWithSecret.from_row(_found(row, endpoint_id))
+
+
+@router.post("/webhooks/{endpoint_id}/test", status_code=202, response_model=Job)
+async def send_test_delivery(endpoint_id: int, pool: PoolDep, _: CanWriteWebhooks) -> Job:
+    """Send a `webhook.test` event now; the returned job is the delivery."""
+    _found(await webhooks.get(pool, endpoint_id), endpoint_id)
+    return Job.from_row(await webhooks.enqueue_test(pool, endpoint_id))
+
+
+@router.get("/webhooks/{endpoint_id}/deliveries", response_model=Page[Job])
+async def deliveries(
+    endpoint_id: int,
+    pool: PoolDep,
+    _: CanReadWebhooks,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> Page[Job]:
+    _found(await webhooks.get(pool, endpoint_id), endpoint_id)
+    rows = await webhooks.deliveries(pool, endpoint_id, before_id=decode_cursor(cursor), limit=limit)
+    items = [Job.from_row(r) for r in rows]
+    return Page[Job](items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None)

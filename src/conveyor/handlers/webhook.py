@@ -1,0 +1,97 @@
+"""The internal ``webhook`` job type: one delivery of one event to one endpoint.
+
+Signed per Standard Webhooks: ``webhook-id``, ``webhook-timestamp`` and ``webhook-signature``
+(``v1,<base64 HMAC-SHA256 of "id.timestamp.body">``). During a secret rotation's grace period
+the header carries a signature with each secret, so receivers can switch at their own pace.
+Endpoint URL and secret are read at delivery time: a disabled or deleted endpoint is skipped,
+and a rotated secret applies to retries too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from conveyor.handlers.http import HttpRequest, send
+from conveyor.handlers.outbound import AllowList
+from conveyor.handlers.registry import JobContext, PermanentError, Registry
+from conveyor.settings import get_settings
+from conveyor.store import webhooks
+
+registry = Registry()
+WEBHOOK_QUEUE = "conveyor.webhooks"
+
+
+class Delivery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    endpoint_id: int
+    event_id: str
+    event_type: str
+    timestamp: datetime
+    data: dict[str, Any]
+
+
+def signature(secret: str, msg_id: str, timestamp: int, body: str) -> str:
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    digest = hmac.new(key, f"{msg_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signing_secrets(endpoint: dict[str, Any], now: datetime) -> list[str]:
+    keys = [endpoint["secret"]]
+    if (
+        endpoint["previous_secret"]
+        and endpoint["previous_expires_at"]
+        and endpoint["previous_expires_at"] > now
+    ):
+        keys.append(endpoint["previous_secret"])
+    return keys
+
+
+@registry.handler("webhook")
+async def deliver(payload: Delivery, ctx: JobContext) -> dict[str, Any]:
+    if ctx.pool is None:
+        raise PermanentError("webhook deliveries need the worker's database pool")
+    endpoint = await webhooks.get(ctx.pool, payload.endpoint_id)
+    if endpoint is None or not endpoint["enabled"]:
+        return {"skipped": "endpoint deleted or disabled"}
+    body = json.dumps(
+        {
+            "type": payload.event_type,
+            "timestamp": payload.timestamp.astimezone(UTC).isoformat(),
+            "data": payload.data,
+        },
+        separators=(",", ":"),
+    )
+    timestamp = int(time.time())
+    signatures = " ".join(
+        signature(s, payload.event_id, timestamp, body) for s in signing_secrets(endpoint, datetime.now(UTC))
+    )
+    request = HttpRequest.model_validate(
+        {
+            "url": endpoint["url"],
+            "method": "POST",
+            "timeout_seconds": 15,
+            "headers": {
+                "content-type": "application/json",
+                "webhook-id": payload.event_id,
+                "webhook-timestamp": str(timestamp),
+                "webhook-signature": signatures,
+                "user-agent": "Conveyor-Webhooks/1",
+            },
+        }
+    )
+    settings = get_settings()
+    return await send(
+        request,
+        AllowList(settings.http_allow_list),
+        max_body_bytes=settings.http_max_response_bytes,
+        raw_body=body.encode(),
+    )

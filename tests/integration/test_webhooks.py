@@ -1,0 +1,140 @@
+"""Webhooks end to end: a job's state change reaches a local receiver, signed per Standard
+Webhooks and verified by an independent implementation (the `standardwebhooks` package)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from standardwebhooks import Webhook as Verifier
+
+from tests.integration.test_api import assert_problem
+from tests.support import wait_until
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: list[tuple[dict[str, str], bytes]] = []
+    fail_first = 0
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["content-length"]))
+        if Receiver.fail_first > 0:
+            Receiver.fail_first -= 1
+            self.send_response(503)
+        else:
+            Receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    Receiver.received, Receiver.fail_first = [], 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    server.shutdown()
+
+
+@pytest.fixture
+def platform(spawn: Any, admin_key: str) -> httpx.Client:
+    env = {
+        "CONVEYOR_HTTP_ALLOW": "127.0.0.1",
+        "CONVEYOR_WORKER_POLL_INTERVAL": "0.2",
+        "CONVEYOR_BACKOFF_BASE_SECONDS": "0.1",
+        "CONVEYOR_BACKOFF_MAX_SECONDS": "0.2",
+    }
+    api = spawn("api", env=env).wait_ready()
+    spawn("worker", env=env).wait_ready()
+    return httpx.Client(
+        base_url=f"{api.base_url}/api/v1", headers={"Authorization": f"Bearer {admin_key}"}, timeout=10
+    )
+
+
+def verified(secret: str) -> list[dict[str, Any]]:
+    verifier = Verifier(secret)
+    return [verifier.verify(body, headers) for headers, body in Receiver.received]
+
+
+def test_job_events_are_delivered_signed(platform: httpx.Client, receiver: str) -> None:
+    created = platform.post("/webhooks", json={"url": receiver, "events": ["job.succeeded", "job.dead"]})
+    assert created.status_code == 201
+    hook = created.json()
+    assert hook["secret"].startswith("whsec_")
+    assert "secret" not in platform.get(f"/webhooks/{hook['id']}").json()
+    Receiver.fail_first = 1  # the first delivery attempt fails and is retried
+    job = platform.post("/jobs", json={"type": "echo", "payload": {"n": 1}}).json()
+    wait_until(lambda: Receiver.received, timeout=30, what="a delivery")
+    [event] = verified(hook["secret"])
+    assert event["type"] == "job.succeeded"
+    assert event["data"]["job_id"] == job["id"] and event["data"]["previous_state"] == "running"
+    deliveries = platform.get(f"/webhooks/{hook['id']}/deliveries").json()["items"]
+    assert [(d["state"], d["attempts"]) for d in deliveries] == [("succeeded", 2)]
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any verification failure
+        Verifier("whsec_" + "A" * 43 + "=").verify(Receiver.received[0][1], Receiver.received[0][0])
+
+
+def test_rotation_signs_with_both_secrets_during_grace(platform: httpx.Client, receiver: str) -> None:
+    hook = platform.post("/webhooks", json={"url": receiver, "events": ["job.dead"]}).json()
+    rotated = platform.post(f"/webhooks/{hook['id']}/rotate-secret").json()
+    assert rotated["secret"] != hook["secret"] and rotated["rotation_ends_at"]
+    test = platform.post(f"/webhooks/{hook['id']}/test")
+    assert test.status_code == 202
+    wait_until(lambda: Receiver.received, timeout=30, what="the test delivery")
+    assert verified(hook["secret"])[0]["type"] == "webhook.test"  # receivers not yet switched
+    assert verified(rotated["secret"])[0]["type"] == "webhook.test"  # receivers already switched
+    assert len(Receiver.received[0][0]["webhook-signature"].split(" ")) == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "cloud metadata"),
+        ("http://10.0.0.7/hook", "private"),
+        ("http://[::1]:8080/hook", "loopback"),
+        ("http://user:pw@127.0.0.1/hook", "credentials"),
+        ("ftp://127.0.0.1/hook", "URL scheme"),
+        ("http://no-such-host.invalid/hook", "cannot resolve"),
+    ],
+)
+def test_unsafe_webhook_urls_are_refused(platform: httpx.Client, url: str, message: str) -> None:
+    response = platform.post("/webhooks", json={"url": url, "events": ["job.dead"]})
+    body = assert_problem(response, 422, "url")
+    assert message in body["detail"]
+    assert platform.get("/webhooks").json() == []
+
+
+def test_header_injection_in_url_is_refused(platform: httpx.Client) -> None:
+    response = platform.post(
+        "/webhooks", json={"url": "http://127.0.0.1/a\r\nX-Evil: 1", "events": ["job.dead"]}
+    )
+    assert response.status_code == 422
+    assert platform.get("/webhooks").json() == []
+
+
+def test_deliveries_cannot_be_forged_through_the_jobs_api(platform: httpx.Client) -> None:
+    forged = {
+        "endpoint_id": 1,
+        "event_id": "evt_x",
+        "event_type": "job.succeeded",
+        "timestamp": "2030-01-01T00:00:00Z",
+        "data": {},
+    }
+    assert_problem(platform.post("/jobs", json={"type": "webhook", "payload": forged}), 422, "type")
+    assert_problem(platform.post("/jobs", json={"type": "noop", "queue": "conveyor.webhooks"}), 422, "queue")
+
+
+def test_update_disable_and_delete(platform: httpx.Client, receiver: str) -> None:
+    hook = platform.post("/webhooks", json={"url": receiver, "events": ["job.succeeded"]}).json()
+    assert platform.patch(f"/webhooks/{hook['id']}", json={"enabled": False}).json()["enabled"] is False
+    assert_problem(platform.patch(f"/webhooks/{hook['id']}", json={"url": "http://10.1.1.1/"}), 422, "url")
+    assert_problem(platform.patch(f"/webhooks/{hook['id']}", json={"events": ["job.exploded"]}), 422)
+    assert platform.delete(f"/webhooks/{hook['id']}").status_code == 204
+    assert_problem(platform.get(f"/webhooks/{hook['id']}"), 404)
