@@ -18,6 +18,7 @@ class Permission(StrEnum):
     users_write = "users:write"
     webhooks_read = "webhooks:read"
     webhooks_write = "webhooks:write"
+    analytics_read = "analytics:read"
     audit_read = "audit:read"
     self_service = "self"  # one's own profile and API keys
 
@@ -27,6 +28,7 @@ READ = {
     Permission.schedules_read,
     Permission.queues_read,
     Permission.webhooks_read,
+    Permission.analytics_read,
     Permission.self_service,
 }
 OPERATE = READ | {

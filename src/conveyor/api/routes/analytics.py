@@ -1,0 +1,118 @@
+"""/api/v1/analytics: throughput, outcomes and latency percentiles over a time window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel
+
+from conveyor.api import API_PREFIX
+from conveyor.api.deps import CanReadAnalytics, PoolDep
+from conveyor.api.problems import Problem
+from conveyor.engine.models import QUEUE_PATTERN
+from conveyor.engine.queries import sql
+
+router = APIRouter(prefix=API_PREFIX, tags=["analytics"])
+MAX_WINDOW = timedelta(days=31)
+MAX_BUCKETS = 500
+
+
+class Percentiles(BaseModel):
+    p50: float | None
+    p95: float | None
+    p99: float | None
+
+    @classmethod
+    def of(cls, values: list[float] | None) -> Percentiles:
+        p50, p95, p99 = values or (None, None, None)
+        return cls(p50=p50, p95=p95, p99=p99)
+
+
+class Breakdown(BaseModel):
+    queue: str
+    type: str
+    enqueued: int
+    started: int
+    succeeded: int
+    retried: int
+    dead: int
+    cancelled: int
+    success_rate: float | None
+    throughput_per_second: float
+    queue_wait_seconds: Percentiles
+    run_seconds: Percentiles
+
+
+class Bucket(BaseModel):
+    bucket_start: datetime
+    succeeded: int
+    dead: int
+    retried: int
+
+
+class Analytics(BaseModel):
+    since: datetime
+    until: datetime
+    bucket_seconds: int
+    breakdown: list[Breakdown]
+    series: list[Bucket]
+
+
+def _breakdown(row: dict[str, Any], seconds: float) -> Breakdown:
+    finished = row["succeeded"] + row["dead"]
+    return Breakdown(
+        **{
+            k: row[k]
+            for k in ("queue", "type", "enqueued", "started", "succeeded", "retried", "dead", "cancelled")
+        },
+        success_rate=row["succeeded"] / finished if finished else None,
+        throughput_per_second=row["succeeded"] / seconds,
+        queue_wait_seconds=Percentiles.of(row["wait_seconds"]),
+        run_seconds=Percentiles.of(row["run_seconds"]),
+    )
+
+
+@router.get("/analytics", response_model=Analytics)
+async def analytics(
+    pool: PoolDep,
+    _: CanReadAnalytics,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    queue: Annotated[str | None, Query(pattern=QUEUE_PATTERN)] = None,
+    type: Annotated[str | None, Query(max_length=128)] = None,
+    bucket_seconds: Annotated[int | None, Query(ge=1, le=86_400)] = None,
+) -> Analytics:
+    """Defaults to the last hour. Finished (succeeded/dead) counts, success rate, throughput and
+    p50/p95/p99 of queue wait (due → started) and run time, per queue and type."""
+    until = until or datetime.now(UTC)
+    since = since or until - timedelta(hours=1)
+    window = until - since
+    if window <= timedelta(0) or window > MAX_WINDOW:
+        raise Problem(
+            422,
+            "since/until: the window must be positive and at most 31 days",
+            slug="validation",
+            errors=[{"field": "since", "message": "window must be positive and at most 31 days"}],
+        )
+    bucket = bucket_seconds or max(1, int(window.total_seconds() // 60))
+    if window.total_seconds() / bucket > MAX_BUCKETS:
+        raise Problem(
+            422,
+            f"bucket_seconds: more than {MAX_BUCKETS} buckets in the window",
+            slug="validation",
+            errors=[{"field": "bucket_seconds", "message": f"at most {MAX_BUCKETS} buckets"}],
+        )
+    params = {"since": since, "until": until, "queue": queue, "type": type, "bucket_seconds": bucket}
+    async with pool.connection() as conn:
+        rows = await (await conn.execute(sql("analytics_by_queue_type"), params)).fetchall()
+        series = await (await conn.execute(sql("analytics_series"), params)).fetchall()
+    seconds = window.total_seconds()
+    return Analytics(
+        since=since,
+        until=until,
+        bucket_seconds=bucket,
+        breakdown=[_breakdown(r, seconds) for r in rows],
+        series=[Bucket.model_validate(s) for s in series],
+    )
