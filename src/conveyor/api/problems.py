@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from conveyor.engine.jobs import IdempotencyConflict, JobNotFound, JobRejected, StateConflict
@@ -19,6 +20,44 @@ from conveyor.engine.schedules import ScheduleRejected
 log = structlog.get_logger("conveyor.api")
 MEDIA_TYPE = "application/problem+json"
 DATABASE_RETRY_AFTER = "5"
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details, the body of every error response."""
+
+    type: str = Field(examples=["urn:conveyor:problem:validation"])
+    title: str = Field(examples=["Unprocessable Content"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["payload.seconds: Input should be a valid number"])
+    instance: str = Field(examples=["/api/v1/jobs"])
+    errors: list[dict[str, str]] | None = Field(
+        default=None,
+        description="Per-field problems: field (dotted path) and message.",
+        examples=[[{"field": "payload.seconds", "message": "Input should be a valid number"}]],
+    )
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {
+        "model": ProblemDetails,
+        "description": description,
+        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+    }
+
+
+# Declared on every /api/v1 route: any of them can answer these.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _documented("Missing, invalid, expired or revoked API key."),
+    403: _documented("The key's role lacks the permission this route needs."),
+    404: _documented("No such resource."),
+    409: _documented("The resource's state does not allow this action, or it exists already."),
+    413: _documented("Request body too large."),
+    415: _documented("Request body is not JSON."),
+    422: _documented("Invalid input; `errors` names each field."),
+    429: _documented("Rate limit exceeded; see Retry-After and RateLimit-* headers."),
+    500: _documented("Unexpected error (logged with the request id)."),
+    503: _documented("The database is unavailable; retry after Retry-After seconds."),
+}
 
 
 class Problem(Exception):
@@ -111,6 +150,19 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StateConflict)
     async def _conflict(request: Request, exc: StateConflict) -> JSONResponse:
         return problem_response(request, 409, str(exc), slug="state-conflict")
+
+    @app.exception_handler(psycopg.DataError)
+    async def _bad_data(request: Request, exc: psycopg.DataError) -> JSONResponse:
+        # Input PostgreSQL cannot store (NUL characters, out-of-range numbers): the statement
+        # failed as a whole, so nothing was written.
+        reason = (exc.diag.message_primary or str(exc)).splitlines()[0]
+        return problem_response(
+            request,
+            422,
+            f"invalid data: {reason}",
+            slug="validation",
+            errors=[{"field": "body", "message": reason}],
+        )
 
     @app.exception_handler(psycopg.OperationalError)
     @app.exception_handler(PoolTimeout)

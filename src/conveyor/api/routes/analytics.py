@@ -10,11 +10,11 @@ from pydantic import AwareDatetime, BaseModel
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadAnalytics, PoolDep
-from conveyor.api.problems import Problem
+from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import QUEUE_PATTERN
 from conveyor.engine.queries import sql
 
-router = APIRouter(prefix=API_PREFIX, tags=["analytics"])
+router = APIRouter(prefix=API_PREFIX, tags=["analytics"], responses=PROBLEM_RESPONSES)
 MAX_WINDOW = timedelta(days=31)
 MAX_BUCKETS = 500
 

@@ -11,10 +11,10 @@ from conveyor.api import API_PREFIX
 from conveyor.api.deprecation import PAUSED_FIELD_SUNSET, announce_deprecation
 from conveyor.api.deps import CanReadJobs, CanReadQueues, CanWriteJobs, CanWriteQueues, JobsDep
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
-from conveyor.api.problems import Problem
+from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import QUEUE_PATTERN, Job, JobEvent, JobSpec, JobState, QueueName
 
-router = APIRouter(prefix=API_PREFIX, tags=["jobs"])
+router = APIRouter(prefix=API_PREFIX, tags=["jobs"], responses=PROBLEM_RESPONSES)
 MAX_BATCH = 1000
 
 

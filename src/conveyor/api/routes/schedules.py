@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
-from conveyor.api.problems import Problem
+from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.cron import CadenceError, parse_cadence
 from conveyor.engine.models import Job
 from conveyor.engine.schedules import JobTemplate, Schedule, ScheduleSpec
 
-router = APIRouter(prefix=API_PREFIX, tags=["schedules"])
+router = APIRouter(prefix=API_PREFIX, tags=["schedules"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("/schedules", status_code=201, response_model=Schedule)

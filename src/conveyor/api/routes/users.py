@@ -11,11 +11,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadAudit, CanReadUsers, CanWriteUsers, PoolDep, Self
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
-from conveyor.api.problems import Problem
+from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.store import users
 from conveyor.store.users import Role
 
-router = APIRouter(prefix=API_PREFIX, tags=["users"])
+router = APIRouter(prefix=API_PREFIX, tags=["users"], responses=PROBLEM_RESPONSES)
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,255}$"
 
 

@@ -13,13 +13,13 @@ from pydantic import AfterValidator, AnyHttpUrl, BaseModel, BeforeValidator, Con
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadWebhooks, CanWriteWebhooks, PoolDep, SettingsDep
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
-from conveyor.api.problems import Problem
+from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import Job
 from conveyor.handlers.outbound import AllowList, refusal_reason
 from conveyor.settings import Settings
 from conveyor.store import webhooks
 
-router = APIRouter(prefix=API_PREFIX, tags=["webhooks"])
+router = APIRouter(prefix=API_PREFIX, tags=["webhooks"], responses=PROBLEM_RESPONSES)
 
 EventType = Literal["job.queued", "job.running", "job.retrying", "job.succeeded", "job.dead", "job.cancelled"]
 
