@@ -7,12 +7,12 @@ UV     := $(TOOLS)/bin/uv
 VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
-PY_PATHS := src tests $(wildcard bench)
+PY_PATHS := src tests scripts $(wildcard bench)
 
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: up test test-deps lint typecheck unit format clean help
+.PHONY: up test test-deps lint typecheck unit format docs clean help
 .DEFAULT_GOAL := help
 
 help: ## List the targets
@@ -54,6 +54,9 @@ typecheck: $(VENV)/.synced ## mypy --strict on the package
 format: $(VENV)/.synced ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff format $(PY_PATHS)
 	$(BIN)/ruff check --fix $(PY_PATHS)
+
+docs: $(VENV)/.synced ## Regenerate docs/openapi.json from the code
+	$(BIN)/python scripts/export_openapi.py
 
 clean: ## Remove environments and caches (keeps .conveyor/ data)
 	rm -rf $(TOOLS) $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -23,3 +23,21 @@ def test_every_adr_has_context_decision_consequences() -> None:
         text = adr.read_text()
         for heading in ("## Context", "## Decision", "## Consequences"):
             assert heading in text, f"{adr.name} lacks {heading}"
+
+
+def test_committed_openapi_matches_the_code() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("export_openapi", REPO / "scripts" / "export_openapi.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (REPO / "docs" / "openapi.json").read_text()
+    assert committed == module.render(), "docs/openapi.json is stale: run `make docs`"
+
+
+def test_every_permission_is_in_the_api_docs() -> None:
+    from conveyor.api.permissions import Permission
+
+    api_doc = (REPO / "docs" / "api.md").read_text()
+    assert [p.value for p in Permission if f"`{p.value}`" not in api_doc] == []
