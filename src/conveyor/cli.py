@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import TypeAdapter
 from rich.console import Console
 from rich.table import Table
 
 from conveyor.client import ApiError, Client
+from conveyor.engine.models import Job
 from conveyor.settings import Settings, SettingsError, get_settings
 
 app = typer.Typer(
@@ -173,20 +175,25 @@ def parse_json(text: str | None, option: str) -> Any:
 
 
 def print_json(data: Any) -> None:
-    out.print_json(json.dumps(data, default=str))
+    adapter: TypeAdapter[Any] = TypeAdapter(type(data))
+    out.print_json(adapter.dump_json(data).decode())
 
 
-def jobs_table(items: list[dict[str, Any]]) -> Table:
-    table = Table("id", "type", "queue", "state", "attempts", "created", "finished")
+def when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%m-%d %H:%M:%S") if moment else ""
+
+
+def jobs_table(items: list[Job]) -> Table:
+    table = Table("id", "type", "queue", "state", "attempts", "created (UTC)", "finished (UTC)")
     for j in items:
         table.add_row(
-            str(j["id"]),
-            j["type"],
-            j["queue"],
-            j["state"],
-            f"{j['attempts']}/{j['max_attempts']}",
-            j["created_at"][:19],
-            (j["finished_at"] or "")[:19],
+            str(j.id),
+            j.type,
+            j.queue,
+            j.state,
+            f"{j.attempts}/{j.max_attempts}",
+            when(j.created_at),
+            when(j.finished_at),
         )
     return table
 
@@ -244,7 +251,7 @@ def jobs_list(
     if as_json:
         print_json(page)
     else:
-        out.print(jobs_table(page["items"]))
+        out.print(jobs_table(page.items))
 
 
 @jobs_app.command("show")
@@ -252,8 +259,8 @@ def jobs_show(job_id: int) -> None:
     """Show a job and its events."""
     with client() as c:
         job = call(c.get_job, job_id)
-        job["events"] = call(c.job_events, job_id)
-    print_json(job)
+        events = call(c.job_events, job_id)
+    print_json({**job.model_dump(mode="json"), "events": [e.model_dump(mode="json") for e in events]})
 
 
 @jobs_app.command("cancel")
@@ -300,16 +307,10 @@ def schedules_list(as_json: AsJson = False) -> None:
     if as_json:
         print_json(page)
         return
-    table = Table("id", "name", "cron", "timezone", "job type", "enabled", "next fire")
-    for s in page["items"]:
+    table = Table("id", "name", "cron", "timezone", "job type", "enabled", "next fire (UTC)")
+    for s in page.items:
         table.add_row(
-            str(s["id"]),
-            s["name"],
-            s["cron"],
-            s["timezone"],
-            s["job"]["type"],
-            str(s["enabled"]),
-            (s["next_fire_at"] or "")[:19],
+            str(s.id), s.name, s.cron, s.timezone, s.job["type"], str(s.enabled), when(s.next_fire_at)
         )
     out.print(table)
 

@@ -1,13 +1,34 @@
-"""A small synchronous client for the Conveyor API, used by the CLI and by tests.
+"""Typed Python clients for the Conveyor API: ``Client`` (sync) and ``AsyncClient``.
 
-Errors come back as ``ApiError`` carrying the RFC 9457 problem the API returned.
+    from conveyor.client import Client
+
+    with Client("http://127.0.0.1:8000", api_key) as conveyor:
+        job = conveyor.submit({"type": "echo", "payload": {"hi": 1}}, idempotency_key="order-42")
+        print(conveyor.get_job(job.id).state)
+
+Responses are the API's own pydantic models. Errors raise ``ApiError`` carrying the RFC 9457
+problem the API returned. Both clients share one description of every call (``Call``), so
+they cannot drift apart; any call in ``Calls`` can also be made with ``client.call(...)``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 import httpx
+from pydantic import BaseModel, TypeAdapter
+
+from conveyor.api.pagination import Page
+from conveyor.api.routes.jobs import BatchResult, QueueStats, Replayed
+from conveyor.api.routes.jobs import Queue as QueueInfo
+from conveyor.api.routes.users import ApiKeyCreated, User
+from conveyor.engine.models import Job, JobEvent
+from conveyor.engine.schedules import Schedule
+
+T = TypeVar("T")
+Body = BaseModel | Mapping[str, Any]
 
 
 class ApiError(Exception):
@@ -18,10 +39,131 @@ class ApiError(Exception):
         super().__init__(f"{status}: {detail}")
 
 
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One API call: the request to send and how to read its answer."""
+
+    method: str
+    path: str
+    parse: Callable[[Any], T]
+    json: Any = None
+    params: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def read(self, response: httpx.Response) -> T:
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {"detail": response.text[:500]}
+            raise ApiError(response.status_code, problem)
+        return self.parse(response.json() if response.content else None)
+
+
+def _as(model: Any) -> Callable[[Any], Any]:
+    adapter: TypeAdapter[Any] = TypeAdapter(model)
+    return adapter.validate_python
+
+
+def _body(value: Body) -> Any:
+    return value.model_dump(mode="json", exclude_none=True) if isinstance(value, BaseModel) else dict(value)
+
+
+def _nothing(_: Any) -> None:
+    return None
+
+
+class Calls:
+    """Every call the clients make, built in one place."""
+
+    @staticmethod
+    def submit(job: Body, idempotency_key: str | None = None) -> Call[Job]:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return Call("POST", "/jobs", _as(Job), json=_body(job), headers=headers)
+
+    @staticmethod
+    def submit_batch(jobs: list[Body]) -> Call[BatchResult]:
+        return Call("POST", "/jobs/batch", _as(BatchResult), json={"jobs": [_body(j) for j in jobs]})
+
+    @staticmethod
+    def list_jobs(**filters: Any) -> Call[Page[Job]]:
+        params = {k: v for k, v in filters.items() if v is not None}
+        return Call("GET", "/jobs", _as(Page[Job]), params=params)
+
+    @staticmethod
+    def get_job(job_id: int) -> Call[Job]:
+        return Call("GET", f"/jobs/{job_id}", _as(Job))
+
+    @staticmethod
+    def job_events(job_id: int) -> Call[list[JobEvent]]:
+        return Call("GET", f"/jobs/{job_id}/events", _as(list[JobEvent]))
+
+    @staticmethod
+    def cancel(job_id: int) -> Call[Job]:
+        return Call("POST", f"/jobs/{job_id}/cancel", _as(Job))
+
+    @staticmethod
+    def retry(job_id: int) -> Call[Job]:
+        return Call("POST", f"/jobs/{job_id}/retry", _as(Job))
+
+    @staticmethod
+    def replay_dead(**filters: Any) -> Call[Replayed]:
+        return Call(
+            "POST", "/dead-letter/replay", _as(Replayed), json={k: v for k, v in filters.items() if v}
+        )
+
+    @staticmethod
+    def queues() -> Call[list[QueueStats]]:
+        return Call("GET", "/queues", _as(list[QueueStats]))
+
+    @staticmethod
+    def pause_queue(name: str) -> Call[QueueInfo]:
+        return Call("POST", f"/queues/{name}/pause", _as(QueueInfo))
+
+    @staticmethod
+    def resume_queue(name: str) -> Call[QueueInfo]:
+        return Call("POST", f"/queues/{name}/resume", _as(QueueInfo))
+
+    @staticmethod
+    def create_schedule(schedule: Body) -> Call[Schedule]:
+        return Call("POST", "/schedules", _as(Schedule), json=_body(schedule))
+
+    @staticmethod
+    def list_schedules(**params: Any) -> Call[Page[Schedule]]:
+        return Call("GET", "/schedules", _as(Page[Schedule]), params=params)
+
+    @staticmethod
+    def delete_schedule(schedule_id: int) -> Call[None]:
+        return Call("DELETE", f"/schedules/{schedule_id}", _nothing)
+
+    @staticmethod
+    def trigger_schedule(schedule_id: int) -> Call[Job]:
+        return Call("POST", f"/schedules/{schedule_id}/trigger", _as(Job))
+
+    @staticmethod
+    def me() -> Call[User]:
+        return Call("GET", "/me", _as(User))
+
+    @staticmethod
+    def create_user(user: Body) -> Call[User]:
+        return Call("POST", "/users", _as(User), json=_body(user))
+
+    @staticmethod
+    def issue_key(user_id: int, name: str) -> Call[ApiKeyCreated]:
+        return Call("POST", f"/users/{user_id}/api-keys", _as(ApiKeyCreated), json={"name": name})
+
+
+def _headers(api_key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
 class Client:
+    """Synchronous client. Every method is the call of the same name in ``Calls``."""
+
     def __init__(self, base_url: str, api_key: str | None, *, timeout: float = 30.0) -> None:
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self.http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout)
+        self.http = httpx.Client(
+            base_url=base_url.rstrip("/") + "/api/v1", headers=_headers(api_key), timeout=timeout
+        )
 
     def __enter__(self) -> Client:
         return self
@@ -29,63 +171,107 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.http.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self.http.request(method, f"/api/v1{path}", **kwargs)
-        if response.status_code >= 400:
-            try:
-                problem = response.json()
-            except ValueError:
-                problem = {"detail": response.text[:500]}
-            raise ApiError(response.status_code, problem)
-        return response.json() if response.content else None
+    def call(self, call: Call[T]) -> T:
+        response = self.http.request(
+            call.method, call.path, json=call.json, params=call.params, headers=call.headers
+        )
+        return call.read(response)
 
-    # jobs
-    def submit(self, job: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        result: dict[str, Any] = self._call("POST", "/jobs", json=job, headers=headers)
-        return result
+    def submit(self, job: Body, *, idempotency_key: str | None = None) -> Job:
+        return self.call(Calls.submit(job, idempotency_key))
 
-    def submit_batch(self, jobs: list[dict[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("POST", "/jobs/batch", json={"jobs": jobs})
-        return result
+    def submit_batch(self, jobs: list[Body]) -> BatchResult:
+        return self.call(Calls.submit_batch(jobs))
 
-    def list_jobs(self, **filters: Any) -> dict[str, Any]:
-        params = {k: v for k, v in filters.items() if v is not None}
-        result: dict[str, Any] = self._call("GET", "/jobs", params=params)
-        return result
+    def list_jobs(self, **filters: Any) -> Page[Job]:
+        return self.call(Calls.list_jobs(**filters))
 
-    def get_job(self, job_id: int) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", f"/jobs/{job_id}")
-        return result
+    def get_job(self, job_id: int) -> Job:
+        return self.call(Calls.get_job(job_id))
 
-    def job_events(self, job_id: int) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call("GET", f"/jobs/{job_id}/events")
-        return result
+    def job_events(self, job_id: int) -> list[JobEvent]:
+        return self.call(Calls.job_events(job_id))
 
-    def cancel(self, job_id: int) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("POST", f"/jobs/{job_id}/cancel")
-        return result
+    def cancel(self, job_id: int) -> Job:
+        return self.call(Calls.cancel(job_id))
 
-    def retry(self, job_id: int) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("POST", f"/jobs/{job_id}/retry")
-        return result
+    def retry(self, job_id: int) -> Job:
+        return self.call(Calls.retry(job_id))
 
-    def replay_dead(self, **filters: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("POST", "/dead-letter/replay", json=filters)
-        return result
+    def replay_dead(self, **filters: Any) -> Replayed:
+        return self.call(Calls.replay_dead(**filters))
 
-    def update_queue(self, name: str, **changes: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("PATCH", f"/queues/{name}", json=changes)
-        return result
+    def queues(self) -> list[QueueStats]:
+        return self.call(Calls.queues())
 
-    # schedules
-    def create_schedule(self, schedule: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("POST", "/schedules", json=schedule)
-        return result
+    def create_schedule(self, schedule: Body) -> Schedule:
+        return self.call(Calls.create_schedule(schedule))
 
-    def list_schedules(self, **params: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self._call("GET", "/schedules", params=params)
-        return result
+    def list_schedules(self, **params: Any) -> Page[Schedule]:
+        return self.call(Calls.list_schedules(**params))
 
     def delete_schedule(self, schedule_id: int) -> None:
-        self._call("DELETE", f"/schedules/{schedule_id}")
+        self.call(Calls.delete_schedule(schedule_id))
+
+    def me(self) -> User:
+        return self.call(Calls.me())
+
+
+class AsyncClient:
+    """Asynchronous client with the same methods as ``Client``."""
+
+    def __init__(self, base_url: str, api_key: str | None, *, timeout: float = 30.0) -> None:
+        self.http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/api/v1", headers=_headers(api_key), timeout=timeout
+        )
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+
+    async def call(self, call: Call[T]) -> T:
+        response = await self.http.request(
+            call.method, call.path, json=call.json, params=call.params, headers=call.headers
+        )
+        return call.read(response)
+
+    async def submit(self, job: Body, *, idempotency_key: str | None = None) -> Job:
+        return await self.call(Calls.submit(job, idempotency_key))
+
+    async def submit_batch(self, jobs: list[Body]) -> BatchResult:
+        return await self.call(Calls.submit_batch(jobs))
+
+    async def list_jobs(self, **filters: Any) -> Page[Job]:
+        return await self.call(Calls.list_jobs(**filters))
+
+    async def get_job(self, job_id: int) -> Job:
+        return await self.call(Calls.get_job(job_id))
+
+    async def job_events(self, job_id: int) -> list[JobEvent]:
+        return await self.call(Calls.job_events(job_id))
+
+    async def cancel(self, job_id: int) -> Job:
+        return await self.call(Calls.cancel(job_id))
+
+    async def retry(self, job_id: int) -> Job:
+        return await self.call(Calls.retry(job_id))
+
+    async def replay_dead(self, **filters: Any) -> Replayed:
+        return await self.call(Calls.replay_dead(**filters))
+
+    async def queues(self) -> list[QueueStats]:
+        return await self.call(Calls.queues())
+
+    async def create_schedule(self, schedule: Body) -> Schedule:
+        return await self.call(Calls.create_schedule(schedule))
+
+    async def list_schedules(self, **params: Any) -> Page[Schedule]:
+        return await self.call(Calls.list_schedules(**params))
+
+    async def delete_schedule(self, schedule_id: int) -> None:
+        await self.call(Calls.delete_schedule(schedule_id))
+
+    async def me(self) -> User:
+        return await self.call(Calls.me())

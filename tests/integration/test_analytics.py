@@ -50,3 +50,13 @@ async def test_analytics_breaks_down_outcomes_and_latency(
         assert empty["breakdown"] == [] and empty["series"] == []
         assert_problem(await http.get("/analytics", params={"since": "2020-01-01T00:00:00Z"}), 422, "since")
         assert_problem(await http.get("/analytics", params={"bucket_seconds": 1}), 422, "bucket_seconds")
+
+
+def test_extreme_windows_are_refused_not_crashed(api_server: Process, admin_key: str) -> None:
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    url = f"{api_server.base_url}/api/v1/analytics"
+    assert_problem(httpx.get(url, params={"until": "0001-01-01T00:30:00Z"}, headers=headers), 422, "until")
+    late = httpx.get(
+        url, params={"since": "9999-12-31T00:00:00Z", "until": "9999-12-31T12:00:00Z"}, headers=headers
+    )
+    assert late.status_code == 200 and late.json()["breakdown"] == []

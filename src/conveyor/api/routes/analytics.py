@@ -87,7 +87,15 @@ async def analytics(
     """Defaults to the last hour. Finished (succeeded/dead) counts, success rate, throughput and
     p50/p95/p99 of queue wait (due → started) and run time, per queue and type."""
     until = until or datetime.now(UTC)
-    since = since or until - timedelta(hours=1)
+    try:
+        since = since or until - timedelta(hours=1)
+    except OverflowError:
+        raise Problem(
+            422,
+            "until: too early to look back an hour from",
+            slug="validation",
+            errors=[{"field": "until", "message": "too early"}],
+        ) from None
     window = until - since
     if window <= timedelta(0) or window > MAX_WINDOW:
         raise Problem(
