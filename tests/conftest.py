@@ -31,6 +31,7 @@ TABLES = (
     "users",
     "audit_log",
     "webhook_endpoints",
+    "sessions",
 )
 
 

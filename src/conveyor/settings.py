@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     cors_origins: str = Field(
         default="", description="Comma-separated origins allowed by CORS; empty: CORS off."
     )
+    session_ttl_seconds: float = Field(
+        default=8 * 3600, ge=1, le=30 * 86400, description="Console session lifetime."
+    )
+    cookie_secure: bool = Field(
+        default=True, description="Session cookie only over HTTPS (localhost counts)."
+    )
     webhook_rotation_grace: float = Field(
         default=86400, ge=0, description="Seconds an old webhook secret still signs."
     )

@@ -75,7 +75,10 @@ def test_matrix(api_server: Process, keys: dict[str, str]) -> None:
     failures = []
     for method, path, permission in ROUTES:
         assert permission is not None
-        if call(api_server.base_url, method, path, None) != 401:
+        anonymous = call(api_server.base_url, method, path, None)
+        if permission is Permission.public and anonymous in (401, 403):
+            failures.append(f"anonymous {method} {path}: {anonymous}, expected access (public)")
+        if permission is not Permission.public and anonymous != 401:
             failures.append(f"anonymous {method} {path} was not refused with 401")
         for role, key in keys.items():
             status = call(api_server.base_url, method, path, key)

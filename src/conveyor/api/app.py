@@ -12,7 +12,7 @@ from conveyor import __version__
 from conveyor.api import API_PREFIX, problems
 from conveyor.api.middleware import AuditTrail, BodySizeLimit, JsonAndSecurityHeaders, RequestTelemetry
 from conveyor.api.ratelimit import RateLimiter
-from conveyor.api.routes import analytics, jobs, schedules, users, webhooks
+from conveyor.api.routes import analytics, jobs, schedules, sessions, users, webhooks
 from conveyor.engine.jobs import EngineDefaults, Jobs
 from conveyor.engine.schedules import Schedules
 from conveyor.handlers import discover
@@ -81,6 +81,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.include_router(users.router)
     app.include_router(webhooks.router)
     app.include_router(analytics.router)
+    app.include_router(sessions.router)
     app.add_middleware(AuditTrail)
     app.add_middleware(BodySizeLimit, limit=MAX_REQUEST_BYTES)
     app.add_middleware(JsonAndSecurityHeaders, docs_path=DOCS_URL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -15,7 +16,7 @@ from conveyor.engine.jobs import Jobs
 from conveyor.engine.schedules import Schedules
 from conveyor.settings import Settings
 from conveyor.store.database import Pool
-from conveyor.store.users import Principal, authenticate
+from conveyor.store.users import Principal, authenticate, authenticate_session
 
 T = TypeVar("T")
 
@@ -41,13 +42,17 @@ def get_pool(request: Request) -> Pool:
     return pool
 
 
-async def get_principal(request: Request, pool: Annotated[Pool, Depends(get_pool)]) -> Principal:
-    header = request.headers.get("authorization", "")
+SESSION_COOKIE = "conveyor_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _from_key(pool: Pool, header: str) -> Principal:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key:
         raise Problem(
             401,
-            "missing API key: send 'Authorization: Bearer <key>'",
+            "send 'Authorization: Bearer <key>'",
             slug="unauthenticated",
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -59,21 +64,68 @@ async def get_principal(request: Request, pool: Annotated[Pool, Depends(get_pool
             slug="unauthenticated",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
+    return principal
+
+
+async def _from_session(request: Request, pool: Pool, session_id: str) -> Principal:
+    found = await authenticate_session(pool, session_id)
+    if found is None:
+        raise Problem(401, "session expired or signed out: sign in again", slug="unauthenticated")
+    principal, _ = found
+    # Cookies ride along on cross-site requests; the token only our own pages can read.
+    if request.method not in SAFE_METHODS and not hmac.compare_digest(
+        request.headers.get(CSRF_HEADER, ""), principal.csrf_token or ""
+    ):
+        raise Problem(403, f"missing or wrong {CSRF_HEADER} header for this session", slug="csrf")
+    return principal
+
+
+async def get_principal(request: Request, pool: Annotated[Pool, Depends(get_pool)]) -> Principal:
+    """The caller, from an API key (Authorization header) or a console session cookie."""
+    header = request.headers.get("authorization")
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if header is None and session_id is None:
+        raise Problem(
+            401,
+            "missing credentials: send 'Authorization: Bearer <key>' or sign in",
+            slug="unauthenticated",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    principal = (
+        await _from_key(pool, header)
+        if header is not None
+        else await _from_session(request, pool, session_id or "")
+    )
     structlog.contextvars.bind_contextvars(user_id=principal.user_id)
     request.state.principal = principal  # read by the audit middleware
-    limiter: RateLimiter = request.app.state.rate_limiter
-    verdict = await limiter.hit(f"key:{principal.key_id}")
-    if verdict is not None:
-        request.state.rate_limit_headers = verdict.headers()  # added to the response by middleware
-        if not verdict.allowed:
-            raise Problem(
-                429,
-                f"rate limit of {verdict.limit} requests exceeded for this API key; "
-                f"retry in {verdict.reset_seconds}s",
-                slug="rate-limited",
-                headers=verdict.headers(),
-            )
+    await enforce_rate_limit(request, principal.rate_limit_key)
     return principal
+
+
+async def enforce_rate_limit(request: Request, key: str, limiter: RateLimiter | None = None) -> None:
+    limiter = limiter or request.app.state.rate_limiter
+    assert limiter is not None
+    verdict = await limiter.hit(key)
+    if verdict is None:
+        return
+    request.state.rate_limit_headers = verdict.headers()  # added to the response by middleware
+    if not verdict.allowed:
+        raise Problem(
+            429,
+            f"rate limit of {verdict.limit} requests exceeded; retry in {verdict.reset_seconds}s",
+            slug="rate-limited",
+            headers=verdict.headers(),
+        )
+
+
+def public() -> Callable[..., Any]:
+    """For the few routes that need no credentials (signing in)."""
+
+    async def anyone() -> None:
+        return None
+
+    anyone.permission = Permission.public  # type: ignore[attr-defined]  # read by the RBAC tests
+    return anyone
 
 
 def require(permission: Permission) -> Callable[..., Any]:
@@ -105,3 +157,4 @@ CanWriteWebhooks = Annotated[Principal, Depends(require(Permission.webhooks_writ
 CanReadAnalytics = Annotated[Principal, Depends(require(Permission.analytics_read))]
 CanReadAudit = Annotated[Principal, Depends(require(Permission.audit_read))]
 Self = Annotated[Principal, Depends(require(Permission.self_service))]
+Public = Annotated[None, Depends(public())]

@@ -137,7 +137,8 @@ class AuditTrail:
         await self.app(scope, receive, send_wrapper)
         principal = scope.get("state", {}).get("principal")
         if principal is None or status >= 400:
-            return
+            return  # signing in has no principal yet; the session it creates is not a change
+
         route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
         try:
             await record_audit(

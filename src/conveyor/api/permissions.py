@@ -20,7 +20,8 @@ class Permission(StrEnum):
     webhooks_write = "webhooks:write"
     analytics_read = "analytics:read"
     audit_read = "audit:read"
-    self_service = "self"  # one's own profile and API keys
+    self_service = "self"  # one's own profile, keys and session
+    public = "public"  # no credentials needed (signing in)
 
 
 READ = {
@@ -30,6 +31,7 @@ READ = {
     Permission.webhooks_read,
     Permission.analytics_read,
     Permission.self_service,
+    Permission.public,
 }
 OPERATE = READ | {
     Permission.jobs_write,

@@ -17,6 +17,7 @@ import structlog
 
 from conveyor.engine.queries import sql
 from conveyor.store.database import Pool
+from conveyor.store.users import delete_expired_sessions
 from conveyor.telemetry import metrics
 
 log = structlog.get_logger("conveyor.maintenance")
@@ -133,6 +134,7 @@ class Maintenance:
                 deleted += count
                 if count < self.config.batch * 10:
                     break
+        await delete_expired_sessions(self.pool)
         if deleted:
             log.info("retention_cleanup", jobs=deleted)
             metrics.maintenance_rows.labels("cleanup").inc(deleted)

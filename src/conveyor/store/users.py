@@ -27,10 +27,17 @@ Role = Literal["admin", "operator", "viewer"]
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling: through an API key (``key_id``) or a console session (``csrf_token``)."""
+
     user_id: int
     email: str
     role: Role
-    key_id: int
+    key_id: int | None = None
+    csrf_token: str | None = None
+
+    @property
+    def rate_limit_key(self) -> str:
+        return f"key:{self.key_id}" if self.key_id is not None else f"user:{self.user_id}"
 
 
 def digest(key: str) -> bytes:
@@ -148,6 +155,65 @@ async def list_audit(
     pool: Pool, *, before_id: int | None, user_id: int | None, limit: int
 ) -> list[dict[str, Any]]:
     return await _all(pool, "list_audit", before_id=before_id, user_id=user_id, limit=limit)
+
+
+# Verifying against this when the email is unknown keeps login timing from revealing which
+# emails have accounts.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+async def login(pool: Pool, email: str, password: str) -> dict[str, Any] | None:
+    """The user if the password matches and the account is enabled, else None."""
+    async with pool.connection() as conn:
+        user = await (await conn.execute(sql("user_by_email"), {"email": email})).fetchone()
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user["password_hash"], password) or user["disabled"]:
+        return None
+    return user
+
+
+async def create_session(
+    pool: Pool, user_id: int, ttl_seconds: float, *, ip: str | None, user_agent: str | None
+) -> tuple[str, str, datetime]:
+    """(session id for the cookie, CSRF token, expiry); only a digest of the id is stored."""
+    session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    row = await _one(
+        pool,
+        "create_session",
+        id_hash=digest(session_id),
+        user_id=user_id,
+        csrf_token=csrf,
+        ttl_seconds=ttl_seconds,
+        ip=ip,
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    assert row is not None
+    return session_id, csrf, row["expires_at"]
+
+
+async def authenticate_session(pool: Pool, session_id: str) -> tuple[Principal, datetime] | None:
+    if not session_id or len(session_id) > 100:
+        return None
+    row = await _one(pool, "authenticate_session", id_hash=digest(session_id))
+    if row is None:
+        return None
+    principal = Principal(
+        user_id=row["user_id"], email=row["email"], role=row["role"], csrf_token=row["csrf_token"]
+    )
+    return principal, row["expires_at"]
+
+
+async def end_session(pool: Pool, session_id: str) -> None:
+    async with pool.connection() as conn:
+        await conn.execute(sql("delete_session"), {"id_hash": digest(session_id)})
+
+
+async def delete_expired_sessions(pool: Pool) -> int:
+    async with pool.connection() as conn:
+        cursor = await conn.execute(sql("delete_expired_sessions"))
+    return cursor.rowcount
 
 
 async def ensure_user(pool: Pool, email: str, role: Role, name: str | None = None) -> dict[str, Any]:

@@ -71,3 +71,20 @@ SELECT * FROM conveyor.audit_log
 WHERE (%(before_id)s::bigint IS NULL OR id < %(before_id)s)
   AND (%(user_id)s::bigint IS NULL OR user_id = %(user_id)s)
 ORDER BY id DESC LIMIT %(limit)s;
+
+-- name: create_session
+INSERT INTO conveyor.sessions (id_hash, user_id, csrf_token, expires_at, ip, user_agent)
+VALUES (%(id_hash)s, %(user_id)s, %(csrf_token)s, now() + make_interval(secs => %(ttl_seconds)s), %(ip)s,
+        %(user_agent)s)
+RETURNING expires_at;
+
+-- name: authenticate_session
+SELECT u.id AS user_id, u.email, u.role, s.csrf_token, s.expires_at
+FROM conveyor.sessions s JOIN conveyor.users u ON u.id = s.user_id
+WHERE s.id_hash = %(id_hash)s AND s.expires_at > now() AND NOT u.disabled;
+
+-- name: delete_session
+DELETE FROM conveyor.sessions WHERE id_hash = %(id_hash)s;
+
+-- name: delete_expired_sessions
+DELETE FROM conveyor.sessions WHERE expires_at < now();

@@ -1,0 +1,95 @@
+"""/api/v1/sessions: console sign-in with a password, a session cookie and a CSRF token.
+
+The cookie (``conveyor_session``) is HttpOnly, Secure and SameSite=Lax; state-changing
+requests made with it must also carry the session's CSRF token in ``X-CSRF-Token``. Sessions
+expire after ``CONVEYOR_SESSION_TTL_SECONDS``; signing out deletes them at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from conveyor.api import API_PREFIX
+from conveyor.api.deps import SESSION_COOKIE, PoolDep, Public, Self, SettingsDep, enforce_rate_limit
+from conveyor.api.problems import PROBLEM_RESPONSES, Problem
+from conveyor.api.ratelimit import RateLimiter
+from conveyor.api.routes.users import EMAIL_PATTERN, User
+from conveyor.store import users
+
+router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=PROBLEM_RESPONSES)
+# Per email address: slows password guessing without letting anyone lock a user out for long.
+LOGIN_LIMIT = "10/minute;100/hour"
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(pattern=EMAIL_PATTERN)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class Session(BaseModel):
+    user: User
+    csrf_token: str = Field(description="Send it as X-CSRF-Token on every POST, PATCH, PUT and DELETE.")
+    expires_at: datetime
+
+
+def _login_limiter(request: Request) -> RateLimiter:
+    state = request.app.state
+    if not hasattr(state, "login_limiter"):
+        settings = state.settings
+        state.login_limiter = RateLimiter(LOGIN_LIMIT, settings.redis_url)
+    limiter: RateLimiter = state.login_limiter
+    return limiter
+
+
+@router.post("/sessions", status_code=201, response_model=Session)
+async def sign_in(
+    body: Credentials, request: Request, response: Response, pool: PoolDep, settings: SettingsDep, _: Public
+) -> Session:
+    email = body.email.lower()
+    await enforce_rate_limit(request, f"login:{email}", _login_limiter(request))
+    user = await users.login(pool, email, body.password)
+    if user is None:
+        raise Problem(401, "wrong email or password", slug="unauthenticated")
+    session_id, csrf, expires_at = await users.create_session(
+        pool,
+        user["id"],
+        settings.session_ttl_seconds,
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        max_age=int(settings.session_ttl_seconds),
+        path="/",
+        secure=settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
+    return Session(user=User.model_validate(user), csrf_token=csrf, expires_at=expires_at)
+
+
+@router.get("/sessions/current", response_model=Session)
+async def current_session(request: Request, pool: PoolDep, principal: Self) -> Session:
+    """The signed-in session (for a console page to recover its CSRF token after a reload)."""
+    found = await users.authenticate_session(pool, request.cookies.get(SESSION_COOKIE, ""))
+    if found is None:
+        raise Problem(404, "no session: this request was not made with a session cookie", slug="not-found")
+    session, expires_at = found
+    user = await users.get_user(pool, principal.user_id)
+    return Session(user=User.model_validate(user), csrf_token=session.csrf_token or "", expires_at=expires_at)
+
+
+@router.delete("/sessions/current", status_code=204)
+async def sign_out(request: Request, pool: PoolDep, settings: SettingsDep, _: Self) -> Response:
+    response = Response(status_code=204)
+    if session_id := request.cookies.get(SESSION_COOKIE):
+        await users.end_session(pool, session_id)
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=settings.cookie_secure, httponly=True, samesite="lax"
+    )
+    return response
