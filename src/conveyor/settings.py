@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CONVEYOR_"
-SECRET_FILE_FIELDS = ("database_url", "redis_url", "api_key")
+SECRET_FILE_FIELDS = ("database_url", "redis_url", "api_key", "oidc_client_secret")
 
 
 class SettingsError(ValueError):
@@ -75,6 +75,15 @@ class Settings(BaseSettings):
     )
     cookie_secure: bool = Field(
         default=True, description="Session cookie only over HTTPS (localhost counts)."
+    )
+    oidc_issuer: str | None = Field(default=None, description="OpenID Connect issuer URL; unset: no SSO.")
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_redirect_url: str | None = Field(
+        default=None, description="…/api/v1/sessions/oidc/callback as registered."
+    )
+    oidc_default_role: Literal["viewer", "operator"] = Field(
+        default="viewer", description="Role of users created at their first SSO sign-in."
     )
     webhook_rotation_grace: float = Field(
         default=86400, ge=0, description="Seconds an old webhook secret still signs."
@@ -141,6 +150,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "CONVEYOR_DATABASE_URL is required when CONVEYOR_ENV=production "
                 "(the embedded database is for local use only)"
+            )
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_redirect_url):
+            raise ValueError(
+                "CONVEYOR_OIDC_CLIENT_ID and CONVEYOR_OIDC_REDIRECT_URL are required "
+                "with CONVEYOR_OIDC_ISSUER"
             )
         if self.backoff_max_seconds < self.backoff_base_seconds:
             raise ValueError("CONVEYOR_BACKOFF_MAX_SECONDS must be >= CONVEYOR_BACKOFF_BASE_SECONDS")

@@ -210,10 +210,29 @@ async def end_session(pool: Pool, session_id: str) -> None:
         await conn.execute(sql("delete_session"), {"id_hash": digest(session_id)})
 
 
-async def delete_expired_sessions(pool: Pool) -> int:
+async def delete_expired_sessions(pool: Pool) -> None:
     async with pool.connection() as conn:
-        cursor = await conn.execute(sql("delete_expired_sessions"))
-    return cursor.rowcount
+        await conn.execute(sql("delete_expired_sessions"))
+        await conn.execute(sql("delete_expired_oidc_logins"))
+
+
+async def start_oidc_login(pool: Pool, *, state: str, nonce: str, code_verifier: str, next_path: str) -> None:
+    async with pool.connection() as conn:
+        await conn.execute(
+            sql("start_oidc_login"),
+            {"state": state, "nonce": nonce, "code_verifier": code_verifier, "next_path": next_path},
+        )
+
+
+async def finish_oidc_login(pool: Pool, state: str) -> dict[str, Any] | None:
+    return await _one(pool, "finish_oidc_login", state=state)
+
+
+async def user_for_sso(pool: Pool, email: str, role: Role, name: str | None) -> dict[str, Any] | None:
+    """The user an identity provider vouched for, created at first sign-in; None if disabled."""
+    user = await create_user(pool, email, role, name) or await _one(pool, "user_by_email", email=email)
+    assert user is not None
+    return None if user["disabled"] else user
 
 
 async def ensure_user(pool: Pool, email: str, role: Role, name: str | None = None) -> dict[str, Any]:

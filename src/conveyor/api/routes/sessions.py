@@ -8,15 +8,20 @@ expire after ``CONVEYOR_SESSION_TTL_SECONDS``; signing out deletes them at once.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+import httpx
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import SESSION_COOKIE, PoolDep, Public, Self, SettingsDep, enforce_rate_limit
+from conveyor.api.oidc import OidcClient, OidcError
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.api.ratelimit import RateLimiter
 from conveyor.api.routes.users import EMAIL_PATTERN, User
+from conveyor.settings import Settings
 from conveyor.store import users
 
 router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=PROBLEM_RESPONSES)
@@ -91,5 +96,93 @@ async def sign_out(request: Request, pool: PoolDep, settings: SettingsDep, _: Se
         await users.end_session(pool, session_id)
     response.delete_cookie(
         SESSION_COOKIE, path="/", secure=settings.cookie_secure, httponly=True, samesite="lax"
+    )
+    return response
+
+
+def _oidc(settings: Settings) -> OidcClient:
+    client = OidcClient.from_settings(settings)
+    if client is None:
+        raise Problem(
+            404, "OpenID Connect sign-in is not configured (CONVEYOR_OIDC_ISSUER)", slug="not-found"
+        )
+    return client
+
+
+def _local_path(next_path: str) -> str:
+    # Only paths on this site: an absolute or scheme-relative URL would be an open redirect.
+    if not next_path.startswith("/") or next_path.startswith("//") or "\\\\" in next_path:
+        raise Problem(
+            422,
+            "next: must be a path on this site, like /jobs",
+            slug="validation",
+            errors=[{"field": "next", "message": "must be a local path"}],
+        )
+    return next_path
+
+
+@router.get("/sessions/oidc/start", status_code=302, response_class=RedirectResponse)
+async def oidc_start(
+    pool: PoolDep, settings: SettingsDep, _: Public, next: Annotated[str, Query(max_length=500)] = "/"
+) -> RedirectResponse:
+    """Send the browser to the identity provider to sign in."""
+    client = _oidc(settings)
+    try:
+        pending = await client.begin()
+    except (OidcError, httpx.HTTPError) as exc:
+        raise Problem(503, f"identity provider unavailable: {exc}", slug="oidc-unavailable") from None
+    await users.start_oidc_login(
+        pool,
+        state=pending.state,
+        nonce=pending.nonce,
+        code_verifier=pending.code_verifier,
+        next_path=_local_path(next),
+    )
+    return RedirectResponse(pending.authorize_url, status_code=302)
+
+
+@router.get("/sessions/oidc/callback", status_code=303, response_class=RedirectResponse)
+async def oidc_callback(
+    request: Request,
+    pool: PoolDep,
+    settings: SettingsDep,
+    _: Public,
+    state: Annotated[str, Query(max_length=200)],
+    code: Annotated[str | None, Query(max_length=2000)] = None,
+    error: Annotated[str | None, Query(max_length=200)] = None,
+) -> RedirectResponse:
+    """Where the identity provider sends the browser back: verify, then start a session."""
+    client = _oidc(settings)
+    pending = await users.finish_oidc_login(pool, state)
+    if pending is None:
+        raise Problem(400, "unknown or expired sign-in attempt: start again", slug="oidc-failed")
+    if error or not code:
+        raise Problem(
+            400, f"the identity provider did not sign you in: {error or 'no code'}", slug="oidc-failed"
+        )
+    try:
+        claims = await client.finish(code, nonce=pending["nonce"], code_verifier=pending["code_verifier"])
+    except OidcError as exc:
+        raise Problem(400, str(exc), slug="oidc-failed") from None
+    email = str(claims["email"]).lower()
+    user = await users.user_for_sso(pool, email, settings.oidc_default_role, claims.get("name"))
+    if user is None:
+        raise Problem(403, f"the account {email} is disabled", slug="forbidden")
+    session_id, _csrf, _expires = await users.create_session(
+        pool,
+        user["id"],
+        settings.session_ttl_seconds,
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+    response = RedirectResponse(pending["next_path"], status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        max_age=int(settings.session_ttl_seconds),
+        path="/",
+        secure=settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
     )
     return response

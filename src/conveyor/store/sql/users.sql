@@ -88,3 +88,15 @@ DELETE FROM conveyor.sessions WHERE id_hash = %(id_hash)s;
 
 -- name: delete_expired_sessions
 DELETE FROM conveyor.sessions WHERE expires_at < now();
+
+-- name: start_oidc_login
+INSERT INTO conveyor.oidc_logins (state, nonce, code_verifier, next_path, expires_at)
+VALUES (%(state)s, %(nonce)s, %(code_verifier)s, %(next_path)s, now() + interval '10 minutes');
+
+-- name: finish_oidc_login
+-- Single use: the row is consumed whether or not the rest of the sign-in succeeds.
+DELETE FROM conveyor.oidc_logins WHERE state = %(state)s AND expires_at > now()
+RETURNING nonce, code_verifier, next_path;
+
+-- name: delete_expired_oidc_logins
+DELETE FROM conveyor.oidc_logins WHERE expires_at < now();

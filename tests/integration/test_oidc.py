@@ -1,0 +1,76 @@
+"""OpenID Connect sign-in against a real OIDC provider (oidc-provider-mock, run locally)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from oidc_provider_mock import run_server_in_thread
+
+from tests.integration.test_api import assert_problem
+from tests.support import Process, free_port
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    with run_server_in_thread(port=free_port(), require_nonce=True) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture
+def api(spawn: Any, provider: str, clean_db: str) -> Process:
+    port = free_port()
+    return spawn(
+        "api",
+        port=port,
+        env={
+            "CONVEYOR_OIDC_ISSUER": provider,
+            "CONVEYOR_OIDC_CLIENT_ID": "conveyor-console",
+            "CONVEYOR_OIDC_CLIENT_SECRET": "not-checked-by-the-mock",
+            "CONVEYOR_OIDC_REDIRECT_URL": f"http://127.0.0.1:{port}/api/v1/sessions/oidc/callback",
+        },
+    ).wait_ready()
+
+
+def sign_in_at_provider(api: Process, subject: str, next_path: str = "/jobs") -> httpx.Response:
+    """Start at Conveyor, sign in at the provider, and return the provider's redirect back."""
+    start = httpx.get(f"{api.base_url}/api/v1/sessions/oidc/start", params={"next": next_path})
+    assert start.status_code == 302, start.text
+    authorize = start.headers["location"]
+    assert "code_challenge_method=S256" in authorize and "nonce=" in authorize
+    back = httpx.post(authorize, data={"sub": subject})
+    assert back.status_code in (302, 303), back.text
+    return back
+
+
+def test_sign_in_creates_a_viewer_session(api: Process) -> None:
+    back = sign_in_at_provider(api, "grace@example.com")
+    callback = httpx.get(back.headers["location"])
+    assert callback.status_code == 303 and callback.headers["location"] == "/jobs"
+    cookie = {"conveyor_session": callback.cookies["conveyor_session"]}
+    me = httpx.get(f"{api.base_url}/api/v1/me", cookies=cookie).json()
+    assert (me["email"], me["role"]) == ("grace@example.com", "viewer")
+    # The same authorization response cannot be replayed.
+    assert_problem(httpx.get(back.headers["location"]), 400)
+
+
+def test_forged_state_and_foreign_redirects_are_refused(api: Process) -> None:
+    back = sign_in_at_provider(api, "mallory@example.com")
+    forged = back.headers["location"].replace("state=", "state=forged")
+    assert_problem(httpx.get(forged), 400)
+    assert_problem(
+        httpx.get(f"{api.base_url}/api/v1/sessions/oidc/start", params={"next": "https://evil.example"}),
+        422,
+        "next",
+    )
+    assert_problem(
+        httpx.get(f"{api.base_url}/api/v1/sessions/oidc/start", params={"next": "//evil.example"}),
+        422,
+        "next",
+    )
+
+
+def test_without_configuration_oidc_routes_are_404(api_server: Process) -> None:
+    assert_problem(httpx.get(f"{api_server.base_url}/api/v1/sessions/oidc/start"), 404)
