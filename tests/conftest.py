@@ -32,6 +32,8 @@ TABLES = (
     "audit_log",
     "webhook_endpoints",
     "sessions",
+    "oidc_logins",
+    "idempotent_requests",
 )
 
 

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from conveyor import __version__
-from conveyor.api import API_PREFIX, problems
+from conveyor.api import API_PREFIX, idempotency, problems
 from conveyor.api.middleware import AuditTrail, BodySizeLimit, JsonAndSecurityHeaders, RequestTelemetry
 from conveyor.api.ratelimit import RateLimiter
 from conveyor.api.routes import analytics, jobs, schedules, sessions, users, webhooks
@@ -75,6 +75,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         await check_database(app.state.pool, migrate.head_revision())
 
     problems.install(app)
+    idempotency.install(app)
     app.include_router(probes_router(ready))
     app.include_router(jobs.router)
     app.include_router(schedules.router)
@@ -82,6 +83,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(analytics.router)
     app.include_router(sessions.router)
+    app.add_middleware(idempotency.IdempotencyRecorder)
     app.add_middleware(AuditTrail)
     app.add_middleware(BodySizeLimit, limit=MAX_REQUEST_BYTES)
     app.add_middleware(JsonAndSecurityHeaders, docs_path=DOCS_URL)

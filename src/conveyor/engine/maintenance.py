@@ -17,7 +17,7 @@ import structlog
 
 from conveyor.engine.queries import sql
 from conveyor.store.database import Pool
-from conveyor.store.users import delete_expired_sessions
+from conveyor.store.users import expire_short_lived_state
 from conveyor.telemetry import metrics
 
 log = structlog.get_logger("conveyor.maintenance")
@@ -134,7 +134,7 @@ class Maintenance:
                 deleted += count
                 if count < self.config.batch * 10:
                     break
-        await delete_expired_sessions(self.pool)
+        await expire_short_lived_state(self.pool)
         if deleted:
             log.info("retention_cleanup", jobs=deleted)
             metrics.maintenance_rows.labels("cleanup").inc(deleted)

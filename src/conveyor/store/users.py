@@ -210,10 +210,12 @@ async def end_session(pool: Pool, session_id: str) -> None:
         await conn.execute(sql("delete_session"), {"id_hash": digest(session_id)})
 
 
-async def delete_expired_sessions(pool: Pool) -> None:
+async def expire_short_lived_state(pool: Pool, *, idempotency_seconds: float = 24 * 3600) -> None:
+    """Delete expired sessions and sign-in attempts, and stored idempotent responses past their day."""
     async with pool.connection() as conn:
         await conn.execute(sql("delete_expired_sessions"))
         await conn.execute(sql("delete_expired_oidc_logins"))
+        await conn.execute(sql("delete_old_idempotent_requests"), {"seconds": idempotency_seconds})
 
 
 async def start_oidc_login(pool: Pool, *, state: str, nonce: str, code_verifier: str, next_path: str) -> None:

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from conveyor.api import API_PREFIX
 from conveyor.api.deprecation import PAUSED_FIELD_SUNSET, announce_deprecation
 from conveyor.api.deps import CanReadJobs, CanReadQueues, CanWriteJobs, CanWriteQueues, JobsDep
+from conveyor.api.idempotency import Idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import QUEUE_PATTERN, Job, JobEvent, JobSpec, JobState, QueueName
@@ -95,7 +96,9 @@ async def submit_job(
 
 
 @router.post("/jobs/batch", status_code=201, response_model=BatchResult)
-async def submit_batch(batch: JobBatch, jobs: JobsDep, principal: CanWriteJobs) -> BatchResult:
+async def submit_batch(
+    batch: JobBatch, jobs: JobsDep, principal: CanWriteJobs, _idempotent: Idempotent
+) -> BatchResult:
     results = await jobs.enqueue(
         batch.jobs, created_by=principal.user_id, key_namespace=_namespace(principal.user_id)
     )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep
+from conveyor.api.idempotency import Idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.cron import CadenceError, parse_cadence
@@ -21,7 +22,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["schedules"], responses=PROBLEM_RESP
 
 @router.post("/schedules", status_code=201, response_model=Schedule)
 async def create_schedule(
-    spec: ScheduleSpec, schedules: SchedulesDep, principal: CanWriteSchedules
+    spec: ScheduleSpec, schedules: SchedulesDep, principal: CanWriteSchedules, _idempotent: Idempotent
 ) -> Schedule:
     return await schedules.create(spec, created_by=principal.user_id)
 
@@ -96,7 +97,9 @@ async def resume_schedule(schedule_id: int, schedules: SchedulesDep, _: CanWrite
 
 
 @router.post("/schedules/{schedule_id}/trigger", status_code=201, response_model=Job)
-async def trigger_schedule(schedule_id: int, schedules: SchedulesDep, principal: CanWriteSchedules) -> Job:
+async def trigger_schedule(
+    schedule_id: int, schedules: SchedulesDep, principal: CanWriteSchedules, _idempotent: Idempotent
+) -> Job:
     job = await schedules.trigger(schedule_id, created_by=principal.user_id)
     if job is None:
         raise Problem(404, f"schedule {schedule_id} does not exist", slug="not-found")

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadAudit, CanReadUsers, CanWriteUsers, PoolDep, Self
+from conveyor.api.idempotency import Idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.store import users
@@ -101,7 +102,7 @@ def _created(row: dict[str, Any], secret: str) -> ApiKeyCreated:
 
 
 @router.post("/users", status_code=201, response_model=User)
-async def create_user(body: UserCreate, pool: PoolDep, _: CanWriteUsers) -> User:
+async def create_user(body: UserCreate, pool: PoolDep, _: CanWriteUsers, _idempotent: Idempotent) -> User:
     row = await users.create_user(pool, body.email.lower(), body.role, body.name, body.password)
     if row is None:
         raise Problem(409, f"a user with email {body.email!r} exists", slug="conflict")
@@ -134,7 +135,9 @@ async def update_user(user_id: int, body: UserUpdate, pool: PoolDep, principal: 
 
 
 @router.post("/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyCreated)
-async def issue_key(user_id: int, body: ApiKeyCreate, pool: PoolDep, _: CanWriteUsers) -> ApiKeyCreated:
+async def issue_key(
+    user_id: int, body: ApiKeyCreate, pool: PoolDep, _: CanWriteUsers, _idempotent: Idempotent
+) -> ApiKeyCreated:
     await _user_or_404(pool, user_id)
     row, secret = await users.create_api_key(pool, user_id, body.name, body.expires_at)
     return _created(row, secret)
@@ -169,7 +172,9 @@ async def my_keys(pool: PoolDep, principal: Self) -> list[ApiKey]:
 
 
 @router.post("/me/api-keys", status_code=201, response_model=ApiKeyCreated)
-async def create_my_key(body: ApiKeyCreate, pool: PoolDep, principal: Self) -> ApiKeyCreated:
+async def create_my_key(
+    body: ApiKeyCreate, pool: PoolDep, principal: Self, _idempotent: Idempotent
+) -> ApiKeyCreated:
     row, secret = await users.create_api_key(pool, principal.user_id, body.name, body.expires_at)
     return _created(row, secret)
 

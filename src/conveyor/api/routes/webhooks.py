@@ -12,6 +12,7 @@ from pydantic import AfterValidator, AnyHttpUrl, BaseModel, BeforeValidator, Con
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadWebhooks, CanWriteWebhooks, PoolDep, SettingsDep
+from conveyor.api.idempotency import Idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import Job
@@ -119,7 +120,11 @@ def _found(row: dict[str, Any] | None, endpoint_id: int) -> dict[str, Any]:
 
 @router.post("/webhooks", status_code=201, response_model=WebhookWithSecret)
 async def create_webhook(
-    body: WebhookCreate, pool: PoolDep, settings: SettingsDep, principal: CanWriteWebhooks
+    body: WebhookCreate,
+    pool: PoolDep,
+    settings: SettingsDep,
+    principal: CanWriteWebhooks,
+    _idempotent: Idempotent,
 ) -> WebhookWithSecret:
     check_destination(str(body.url), settings)
     row = await webhooks.create(
