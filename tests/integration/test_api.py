@@ -144,9 +144,9 @@ def test_cancel_and_retry_actions(http: httpx.Client) -> None:
 
 def test_queue_pause_and_limit(http: httpx.Client) -> None:
     paused = http.patch("/queues/reports", json={"paused": True, "concurrency_limit": 3}).json()
-    assert paused == {"name": "reports", "paused": True, "concurrency_limit": 3}
-    resumed = http.patch("/queues/reports", json={"paused": False}).json()
-    assert resumed == {"name": "reports", "paused": False, "concurrency_limit": 3}
+    assert paused == {"name": "reports", "paused": True, "concurrency_limit": 3, "rate_limit": None}
+    resumed = http.patch("/queues/reports", json={"paused": False, "rate_limit": 2.5}).json()
+    assert resumed == {"name": "reports", "paused": False, "concurrency_limit": 3, "rate_limit": 2.5}
     assert http.patch("/queues/reports", json={"concurrency_limit": None}).json()["concurrency_limit"] is None
     assert_problem(http.patch("/queues/reports", json={"paused": "maybe"}), 422, "paused")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -284,3 +285,26 @@ async def test_polling_alone_works_with_notify_off(jobs: Jobs, start_worker: Any
     await asyncio.sleep(0.3)
     [(job, _)] = await jobs.enqueue([JobSpec(type="noop")])
     await finished(jobs, job.id, "succeeded", timeout=10)
+
+
+async def test_queue_rate_limit_holds_across_workers(jobs: Jobs, start_worker: Any, pool: Pool) -> None:
+    await jobs.set_queue("default", rate_limit=10, set_rate=True)
+    results = await jobs.enqueue([JobSpec(type="noop")] * 30)
+    for _ in range(2):
+        start_worker(concurrency=20)
+    for job, _ in results:
+        await finished(jobs, job.id, "succeeded", timeout=20)
+    async with pool.connection() as conn:
+        starts = [
+            r["at"]
+            for r in await (
+                await conn.execute(
+                    "SELECT at FROM conveyor.job_events WHERE to_state = 'running' ORDER BY at"
+                )
+            ).fetchall()
+        ]
+    # Token bucket: at most one second's worth (10) at once, then 10 per second. In any one-second
+    # window that is at most 10 + 10 starts; without the limit all 30 start within milliseconds.
+    busiest = max(sum(1 for t in starts if s <= t < s + timedelta(seconds=1)) for s in starts)
+    assert busiest <= 20
+    assert (starts[-1] - starts[0]).total_seconds() >= 1.5

@@ -278,12 +278,16 @@ class Jobs:
         paused: bool | None = None,
         concurrency_limit: int | None = None,
         set_limit: bool = False,
+        rate_limit: float | None = None,
+        set_rate: bool = False,
     ) -> dict[str, Any]:
         params = {
             "name": name,
             "paused": paused,
             "concurrency_limit": concurrency_limit,
             "set_limit": set_limit,
+            "rate_limit": rate_limit,
+            "set_rate": set_rate,
         }
         async with self.pool.connection() as conn:
             row = await (await conn.execute(sql("upsert_queue"), params)).fetchone()

@@ -77,7 +77,7 @@ class Worker:
         self._wake = asyncio.Event()
         self.completer = Completer(pool, self.worker_id, on_written=self._wake.set)
         self._stop_claiming = asyncio.Event()
-        self._queue_limits: dict[str, int | None] = {}
+        self._limited_queues: set[str] = set()
         self._threads = ThreadPoolExecutor(config.concurrency, thread_name_prefix="conveyor-job")
         metrics.worker_slots.set(config.concurrency)
 
@@ -197,10 +197,13 @@ class Worker:
             await asyncio.wait_for(self._stop_claiming.wait(), seconds)
 
     async def _refresh_queue_limits(self) -> None:
+        limited = set()
         async with self.pool.connection() as conn:
             for queue in self.config.queues:
                 row = await (await conn.execute(sql("queue_limit"), {"queue": queue})).fetchone()
-                self._queue_limits[queue] = row["concurrency_limit"] if row else None
+                if row and (row["concurrency_limit"] is not None or row["rate_limit"] is not None):
+                    limited.add(queue)
+        self._limited_queues = limited
 
     async def _claim(self, queue: str, want: int) -> list[dict[str, Any]]:
         params = {
@@ -210,11 +213,13 @@ class Worker:
             "lease_seconds": self.config.lease_seconds,
         }
         async with self.pool.connection() as conn:
-            if self._queue_limits.get(queue) is None:
+            if queue not in self._limited_queues:
                 return await (await conn.execute(sql("claim"), params)).fetchall()
             async with conn.transaction():
                 await conn.execute(sql("lock_queue"), {"queue": queue})
-                return await (await conn.execute(sql("claim"), params)).fetchall()
+                claimed = await (await conn.execute(sql("claim"), params)).fetchall()
+                await conn.execute(sql("spend_queue_tokens"), {"queue": queue, "claimed": len(claimed)})
+                return claimed
 
     # -- executor ----------------------------------------------------------------------------
 

@@ -49,7 +49,16 @@ class QueueUpdate(BaseModel):
         description="Deprecated: use POST /queues/{name}/pause and /resume. Sunset 2027-06-30.",
     )
     concurrency_limit: int | None = Field(
-        default=None, ge=1, le=100_000, description="null removes the limit"
+        default=None,
+        ge=1,
+        le=100_000,
+        description="Most jobs running at once, across workers; null removes it.",
+    )
+    rate_limit: float | None = Field(
+        default=None,
+        gt=0,
+        le=100_000,
+        description="Most jobs started per second, across workers; null removes it.",
     )
 
 
@@ -57,6 +66,7 @@ class Queue(BaseModel):
     name: str
     paused: bool
     concurrency_limit: int | None
+    rate_limit: float | None
 
 
 class QueueStats(Queue):
@@ -225,6 +235,8 @@ async def update_queue(
         paused=update.paused,
         concurrency_limit=update.concurrency_limit,
         set_limit="concurrency_limit" in update.model_fields_set,
+        rate_limit=update.rate_limit,
+        set_rate="rate_limit" in update.model_fields_set,
     )
     return Queue.model_validate(row)
 

@@ -47,25 +47,30 @@ SELECT * FROM conveyor.job_events WHERE job_id = %(id)s ORDER BY id;
 
 -- name: queue_limit
 -- What the producer needs to know before claiming from a queue.
-SELECT paused, concurrency_limit FROM conveyor.queues WHERE name = %(queue)s;
+SELECT paused, concurrency_limit, rate_limit FROM conveyor.queues WHERE name = %(queue)s;
 
 -- name: lock_queue
--- Serialises claims on a queue with a concurrency limit, so that the running-job count the
--- next statement reads is current (a later statement gets a fresh snapshot).
+-- Serialises claims on a queue with a concurrency or rate limit, so that the running count and
+-- the token bucket the next statement reads are current (a later statement gets a fresh snapshot).
 SELECT pg_advisory_xact_lock(hashtextextended('conveyor.queue.' || %(queue)s, 0));
 
 -- name: claim
 -- Claim up to %(limit)s due jobs of one queue, highest priority first, oldest first.
 -- SKIP LOCKED lets many workers claim at once without waiting on each other. Due
 -- 'scheduled'/'retrying' rows are claimed directly, so a delayed job does not wait for the
--- maintenance promoter. Capacity honours pause and the queue's concurrency limit.
+-- maintenance promoter. Capacity honours pause, the concurrency limit and the rate limit
+-- (tokens refilled at rate_limit per second, holding at most one second's worth).
 WITH capacity AS (
     SELECT CASE
                WHEN q.paused THEN 0
-               WHEN q.concurrency_limit IS NULL THEN %(limit)s
-               ELSE greatest(0, least(%(limit)s, q.concurrency_limit - (
-                   SELECT count(*) FROM conveyor.jobs r
-                   WHERE r.queue = %(queue)s AND r.state = 'running')))
+               ELSE greatest(0, least(
+                   %(limit)s,
+                   coalesce(q.concurrency_limit - (
+                       SELECT count(*) FROM conveyor.jobs r
+                       WHERE r.queue = %(queue)s AND r.state = 'running'), %(limit)s),
+                   CASE WHEN q.rate_limit IS NULL THEN %(limit)s  -- (greatest/least skip NULLs)
+                        ELSE floor(least(greatest(q.rate_limit, 1),
+                            q.tokens + extract(epoch FROM now() - q.tokens_at) * q.rate_limit)) END))
            END AS n
     FROM (VALUES (1)) AS one (x)
     LEFT JOIN conveyor.queues q ON q.name = %(queue)s
@@ -87,6 +92,14 @@ FROM picked
 WHERE j.id = picked.id
 RETURNING j.id, j.queue, j.type, j.payload, j.priority, j.attempts, j.max_attempts,
           j.timeout_seconds, j.trace_context, j.run_at, j.started_at, j.created_at;
+
+-- name: spend_queue_tokens
+-- After a claim on a rate-limited queue (same transaction): refill, then spend what was claimed.
+UPDATE conveyor.queues
+SET tokens = least(greatest(rate_limit, 1), tokens + extract(epoch FROM now() - tokens_at) * rate_limit)
+             - %(claimed)s,
+    tokens_at = now()
+WHERE name = %(queue)s AND rate_limit IS NOT NULL;
 
 -- name: heartbeat
 -- Extend the leases this worker still holds; ids missing from the result were lost
@@ -195,14 +208,15 @@ ORDER BY id DESC
 LIMIT %(limit)s;
 
 -- name: upsert_queue
-INSERT INTO conveyor.queues (name, paused, concurrency_limit)
-VALUES (%(name)s, coalesce(%(paused)s, false), %(concurrency_limit)s)
+INSERT INTO conveyor.queues (name, paused, concurrency_limit, rate_limit)
+VALUES (%(name)s, coalesce(%(paused)s, false), %(concurrency_limit)s, %(rate_limit)s)
 ON CONFLICT (name) DO UPDATE
 SET paused = coalesce(%(paused)s, conveyor.queues.paused),
     concurrency_limit = CASE WHEN %(set_limit)s THEN EXCLUDED.concurrency_limit
                              ELSE conveyor.queues.concurrency_limit END,
+    rate_limit = CASE WHEN %(set_rate)s THEN EXCLUDED.rate_limit ELSE conveyor.queues.rate_limit END,
     updated_at = now()
-RETURNING *;
+RETURNING name, paused, concurrency_limit, rate_limit;
 
 -- name: wake_queue
 SELECT pg_notify('conveyor_jobs', %(queue)s);
@@ -240,6 +254,7 @@ WITH live AS (
 SELECT coalesce(q.name, live.queue) AS name,
        coalesce(q.paused, false) AS paused,
        q.concurrency_limit,
+       q.rate_limit,
        coalesce(live.due, 0) AS due,
        coalesce(live.waiting, 0) AS waiting,
        coalesce(live.running, 0) AS running,
