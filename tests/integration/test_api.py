@@ -258,3 +258,38 @@ def test_same_key_with_a_different_body_is_422(http: httpx.Client) -> None:
     assert_problem(
         http.post("/jobs", json={"type": "echo"}, headers={"Idempotency-Key": "k1"}), 422, "Idempotency-Key"
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("POST", "/jobs", {"json": {"type": "noop'; DROP TABLE conveyor.jobs; --"}}),
+        ("POST", "/jobs", {"json": {"type": "echo", "payload": {"q": "1' OR '1'='1"}}}),
+        ("GET", "/jobs", {"params": {"type": "x' OR 1=1 --"}}),
+        ("GET", "/jobs", {"params": {"queue": "default' OR 1=1 --"}}),
+        (
+            "POST",
+            "/schedules",
+            {
+                "json": {
+                    "name": "'; DELETE FROM conveyor.schedules; --",
+                    "cron": "@every 1m",
+                    "job": {"type": "noop"},
+                }
+            },
+        ),
+    ],
+)
+def test_sql_looking_input_is_just_data(
+    http: httpx.Client, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    response = http.request(method, path, **kwargs)
+    assert response.status_code in (200, 201, 422)
+    # Nothing was dropped or deleted, and the strings round-trip unchanged where they were valid.
+    assert http.get("/jobs").status_code == 200 and http.get("/schedules").status_code == 200
+    if response.status_code == 201 and path == "/jobs":
+        assert http.get(f"/jobs/{response.json()['id']}").json()["payload"] == kwargs["json"].get(
+            "payload", {}
+        )
+    if response.status_code == 201 and path == "/schedules":
+        assert http.get("/schedules").json()["items"][0]["name"] == kwargs["json"]["name"]
