@@ -4,9 +4,8 @@ a webhook a local receiver verifies, the viewer is refused writes, a burst gets 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -14,7 +13,7 @@ import pytest
 from standardwebhooks import Webhook as Verifier
 
 from conveyor.client import ApiError, Calls, Client
-from tests.support import wait_until
+from tests.support import serve_http, wait_until
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -34,10 +33,8 @@ class Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver() -> Iterator[str]:
     Receiver.verified = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
-    server.shutdown()
+    with serve_http(Receiver) as base:
+        yield f"{base}/hook"
 
 
 @pytest.mark.slow

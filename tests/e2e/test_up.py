@@ -8,16 +8,15 @@ import signal
 import stat
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support import REPO, free_port, wait_until
+from tests.support import REPO, free_port, serve_http, wait_until
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -34,10 +33,8 @@ class Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
-    server.shutdown()
+    with serve_http(Receiver) as base:
+        yield f"{base}/hook"
 
 
 def env_for(home: Path) -> dict[str, str]:

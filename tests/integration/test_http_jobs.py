@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 from conveyor.handlers import JobError, PermanentError
 from conveyor.handlers.http import HttpRequest, parse_retry_after, send
 from conveyor.handlers.outbound import AllowList
+from tests.support import serve_http
 
 LIMIT = 1024 * 1024
 
@@ -61,11 +61,8 @@ class Target(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def target() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Target)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_http(Target) as base:
+        yield base.removeprefix("http://")
 
 
 def request(url: str, **extra: Any) -> HttpRequest:

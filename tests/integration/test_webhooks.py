@@ -3,9 +3,8 @@ Webhooks and verified by an independent implementation (the `standardwebhooks` p
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -13,7 +12,7 @@ import pytest
 from standardwebhooks import Webhook as Verifier
 
 from tests.integration.test_api import assert_problem
-from tests.support import wait_until
+from tests.support import serve_http, wait_until
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -37,10 +36,8 @@ class Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver() -> Iterator[str]:
     Receiver.received, Receiver.fail_first = [], 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hooks"
-    server.shutdown()
+    with serve_http(Receiver) as base:
+        yield f"{base}/hooks"
 
 
 @pytest.fixture

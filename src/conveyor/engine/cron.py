@@ -15,7 +15,12 @@ MIN_EVERY = timedelta(seconds=1)
 
 
 class CadenceError(ValueError):
-    """A cron expression, duration or time zone that cannot be used; the message says why."""
+    """A cron expression, duration or time zone that cannot be used; the message says why and
+    ``field`` which input (``cron`` or ``timezone``) is wrong."""
+
+    def __init__(self, message: str, *, field: str = "cron") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def parse_duration(text: str) -> timedelta:
@@ -54,7 +59,9 @@ def parse_cadence(expression: str, timezone: str = "UTC") -> Cadence:
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise CadenceError(f"unknown time zone {timezone!r}; use an IANA name like Europe/Paris") from None
+        raise CadenceError(
+            f"unknown time zone {timezone!r}; use an IANA name like Europe/Paris", field="timezone"
+        ) from None
     expression = " ".join(expression.split())
     if expression.startswith("@every"):
         every = parse_duration(expression.removeprefix("@every"))

@@ -17,7 +17,7 @@ import structlog
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field
 
-from conveyor.engine.cron import CadenceError, parse_cadence
+from conveyor.engine.cron import Cadence, CadenceError, parse_cadence
 from conveyor.engine.jobs import JobRejected, Jobs, ScheduleFire
 from conveyor.engine.models import Job, JobSpec
 from conveyor.engine.queries import sql
@@ -79,18 +79,22 @@ class Schedules:
         self.pool = jobs.pool
         self.misfire_grace = timedelta(seconds=misfire_grace)
 
-    async def create(
-        self, spec: ScheduleSpec, *, created_by: int | None = None, now: datetime | None = None
-    ) -> Schedule:
+    def _validated(self, spec: ScheduleSpec) -> Cadence:
+        """The spec's cadence, once its cadence and job template are known to be usable."""
         try:
             cadence = parse_cadence(spec.cron, spec.timezone)
         except CadenceError as exc:
-            field = "timezone" if "time zone" in str(exc) else "cron"
-            raise ScheduleRejected([{"field": field, "message": str(exc)}]) from None
+            raise ScheduleRejected([{"field": exc.field, "message": str(exc)}]) from None
         try:
             self.jobs.check(spec.job, prefix="job.")
         except JobRejected as exc:
             raise ScheduleRejected(exc.errors) from None
+        return cadence
+
+    async def create(
+        self, spec: ScheduleSpec, *, created_by: int | None = None, now: datetime | None = None
+    ) -> Schedule:
+        cadence = self._validated(spec)
         params = {
             **spec.model_dump(exclude={"job"}),
             "job": Jsonb(spec.job.model_dump(exclude_none=True, mode="json")),
@@ -111,17 +115,10 @@ class Schedules:
         current = await self.get(schedule_id)
         if current is None:
             return None
-        merged = {**current.model_dump(include=set(ScheduleSpec.model_fields)), **changes}
-        try:
-            spec = ScheduleSpec.model_validate(merged)
-            cadence = parse_cadence(spec.cron, spec.timezone)
-        except CadenceError as exc:
-            field = "timezone" if "time zone" in str(exc) else "cron"
-            raise ScheduleRejected([{"field": field, "message": str(exc)}]) from None
-        try:
-            self.jobs.check(spec.job, prefix="job.")
-        except JobRejected as exc:
-            raise ScheduleRejected(exc.errors) from None
+        spec = ScheduleSpec.model_validate(
+            {**current.model_dump(include=set(ScheduleSpec.model_fields)), **changes}
+        )
+        cadence = self._validated(spec)
         recompute = (spec.cron, spec.timezone) != (current.cron, current.timezone) or (
             spec.enabled and not current.enabled
         )

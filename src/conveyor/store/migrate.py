@@ -17,6 +17,18 @@ class SchemaNotReady(RuntimeError):
     """The database is not at the schema revision this code needs."""
 
 
+def apply_sql_beside(migration_file: str) -> None:
+    """Run the ``.sql`` file next to a revision module: migrations are plain SQL, sent to
+    PostgreSQL as written (exec_driver_sql: no bind-parameter parsing)."""
+    from alembic import op
+
+    op.get_bind().exec_driver_sql(Path(migration_file).with_suffix(".sql").read_text())
+
+
+def forward_only() -> None:
+    raise NotImplementedError("Conveyor migrations are forward-only; restore a backup to go back.")
+
+
 def _alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -124,7 +124,7 @@ async def preview_cadence(body: CadencePreview, _: CanReadSchedules) -> Preview:
     try:
         cadence = parse_cadence(body.cron, body.timezone)
     except CadenceError as exc:
-        field = "timezone" if "time zone" in str(exc) else "cron"
+        field = exc.field
         raise Problem(
             422, f"{field}: {exc}", slug="validation", errors=[{"field": field, "message": str(exc)}]
         ) from None

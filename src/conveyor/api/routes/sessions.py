@@ -41,6 +41,29 @@ class Session(BaseModel):
     expires_at: datetime
 
 
+async def _start_session(
+    request: Request, response: Response, pool: PoolDep, settings: Settings, user_id: int
+) -> tuple[str, datetime]:
+    """Create a session and set its cookie on ``response``; return (CSRF token, expiry)."""
+    session_id, csrf, expires_at = await users.create_session(
+        pool,
+        user_id,
+        settings.session_ttl_seconds,
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        max_age=int(settings.session_ttl_seconds),
+        path="/",
+        secure=settings.cookie_secure,
+        httponly=True,
+        samesite="lax",
+    )
+    return csrf, expires_at
+
+
 def _login_limiter(request: Request) -> RateLimiter:
     state = request.app.state
     if not hasattr(state, "login_limiter"):
@@ -59,22 +82,7 @@ async def sign_in(
     user = await users.login(pool, email, body.password)
     if user is None:
         raise Problem(401, "wrong email or password", slug="unauthenticated")
-    session_id, csrf, expires_at = await users.create_session(
-        pool,
-        user["id"],
-        settings.session_ttl_seconds,
-        ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"),
-    )
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_id,
-        max_age=int(settings.session_ttl_seconds),
-        path="/",
-        secure=settings.cookie_secure,
-        httponly=True,
-        samesite="lax",
-    )
+    csrf, expires_at = await _start_session(request, response, pool, settings, user["id"])
     return Session(user=User.model_validate(user), csrf_token=csrf, expires_at=expires_at)
 
 
@@ -168,21 +176,6 @@ async def oidc_callback(
     user = await users.user_for_sso(pool, email, settings.oidc_default_role, claims.get("name"))
     if user is None:
         raise Problem(403, f"the account {email} is disabled", slug="forbidden")
-    session_id, _csrf, _expires = await users.create_session(
-        pool,
-        user["id"],
-        settings.session_ttl_seconds,
-        ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"),
-    )
     response = RedirectResponse(pending["next_path"], status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_id,
-        max_age=int(settings.session_ttl_seconds),
-        path="/",
-        secure=settings.cookie_secure,
-        httponly=True,
-        samesite="lax",
-    )
+    await _start_session(request, response, pool, settings, user["id"])
     return response

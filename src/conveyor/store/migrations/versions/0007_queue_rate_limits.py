@@ -5,9 +5,7 @@ Revises: 0006
 Create Date: 2026-11-23
 """
 
-from pathlib import Path
-
-from alembic import op
+from conveyor.store.migrate import apply_sql_beside, forward_only
 
 revision = "0007"
 down_revision = "0006"
@@ -16,9 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # exec_driver_sql: the SQL goes to PostgreSQL as written, with no bind-parameter parsing.
-    op.get_bind().exec_driver_sql(Path(__file__).with_suffix(".sql").read_text())
+    apply_sql_beside(__file__)
 
 
 def downgrade() -> None:
-    raise NotImplementedError("Conveyor migrations are forward-only; restore a backup to go back.")
+    forward_only()
