@@ -72,6 +72,8 @@ async def test_sessions_expire(spawn: Any, ada: dict[str, Any]) -> None:
 
 async def test_password_guessing_is_rate_limited(spawn: Any, ada: dict[str, Any]) -> None:
     api = spawn("api").wait_ready()
-    statuses = [sign_in(api.base_url, password=f"guess-{n}").status_code for n in range(11)]
-    assert statuses == [401] * 10 + [429]
+    statuses = [sign_in(api.base_url, password=f"guess-{n}").status_code for n in range(14)]
+    # Sliding windows: a run that straddles a minute boundary may get a guess or two more.
+    first_refusal = statuses.index(429)
+    assert 10 <= first_refusal <= 12 and set(statuses[:first_refusal]) == {401}
     assert sign_in(api.base_url).status_code == 429  # even the right password, until the window passes
