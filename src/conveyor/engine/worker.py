@@ -106,7 +106,8 @@ class Worker:
         self._stop_claiming.set()
         self._wake.set()
         # A claim in flight normally returns in milliseconds; with the database down it could
-        # wait for the pool timeout, so give up on it after a moment (nothing was claimed).
+        # wait for the pool timeout, so give up on it after a moment (should a claim have gone
+        # through unseen, its leases expire and the rescuer returns those jobs).
         with contextlib.suppress(TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(producer, timeout=2.0)
         await self._drain()
