@@ -51,6 +51,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         app.state.settings = settings
         app.state.pool = pool
         app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.redis_url)
+        app.state.login_limiter = RateLimiter(sessions.LOGIN_LIMIT, settings.redis_url)
         app.state.jobs = Jobs(pool, registry, engine_defaults(settings))
         app.state.schedules = Schedules(app.state.jobs, misfire_grace=settings.misfire_grace_seconds)
         try:

@@ -65,11 +65,7 @@ async def _start_session(
 
 
 def _login_limiter(request: Request) -> RateLimiter:
-    state = request.app.state
-    if not hasattr(state, "login_limiter"):
-        settings = state.settings
-        state.login_limiter = RateLimiter(LOGIN_LIMIT, settings.redis_url)
-    limiter: RateLimiter = state.login_limiter
+    limiter: RateLimiter = request.app.state.login_limiter
     return limiter
 
 
