@@ -41,8 +41,10 @@ test-deps: ## Install system packages the tests need (redis-server) when missing
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
 	  else echo "redis-server is missing: install it (Debian/Ubuntu: sudo apt-get install redis-server)"; exit 1; fi; }
 
+# A private base temp dir: the embedded PostgreSQL lives there, and pytest's default
+# (/tmp/pytest-of-$USER/pytest-N) is pruned by any other pytest run on the machine.
 unit: $(VENV)/.synced test-deps ## The pytest suite (real PostgreSQL, Redis and processes)
-	$(BIN)/pytest
+	$(BIN)/pytest --basetemp="$$(mktemp -d)/pytest"
 
 lint: $(VENV)/.synced ## ruff lint and format check
 	$(BIN)/ruff check $(PY_PATHS)
