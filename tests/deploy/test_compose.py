@@ -1,0 +1,120 @@
+"""deploy/compose/compose.yaml, as a real Compose implementation reads it (Debian's
+docker-compose validates against the Compose schema offline): the services, their health
+checks and start order, limits, hardening, and that no secret is written in the file."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support import REPO
+
+COMPOSE_DIR = REPO / "deploy" / "compose"
+COMPOSE_FILE = COMPOSE_DIR / "compose.yaml"
+CONVEYOR_SERVICES = {"migrate", "api", "worker", "scheduler"}
+LONG_RUNNING = {"api", "worker", "scheduler"}
+
+
+def compose_config(env_file: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_PASSWORD")}
+    return subprocess.run(
+        ["docker-compose", "--project-directory", str(COMPOSE_DIR), "-f", str(COMPOSE_FILE),
+         "--env-file", str(env_file), "config"],
+        capture_output=True, text=True, env=env, cwd="/", timeout=60,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def config() -> dict[str, Any]:
+    result = compose_config(COMPOSE_DIR / ".env.example")
+    assert result.returncode == 0, result.stderr
+    parsed = yaml.safe_load(result.stdout)
+    assert isinstance(parsed, dict)
+    return parsed
+
+
+def test_the_platform_services(config: dict[str, Any]) -> None:
+    assert set(config["services"]) == {"postgres", "redis", *CONVEYOR_SERVICES}
+    images = {config["services"][s]["image"] for s in CONVEYOR_SERVICES}
+    assert len(images) == 1, "one image runs every Conveyor process"
+    commands = {s: config["services"][s]["command"] for s in CONVEYOR_SERVICES}
+    assert commands == {s: [s] for s in CONVEYOR_SERVICES}
+
+
+def test_health_checks_and_start_order(config: dict[str, Any]) -> None:
+    services = config["services"]
+    for name in ("postgres", "redis", *LONG_RUNNING):
+        assert services[name]["healthcheck"]["test"], name
+    migrate_check = services["migrate"]["healthcheck"]
+    assert migrate_check.get("disable") is True or migrate_check.get("test") == ["NONE"]
+    assert services["migrate"]["restart"] == "no"
+    assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    for name in LONG_RUNNING:
+        depends = services[name]["depends_on"]
+        assert depends["migrate"] == {"condition": "service_completed_successfully"}, name
+        assert depends["postgres"] == {"condition": "service_healthy"}, name
+    assert services["api"]["depends_on"]["redis"] == {"condition": "service_healthy"}
+
+
+def test_resource_limits_everywhere(config: dict[str, Any]) -> None:
+    for name, service in config["services"].items():
+        limits = service["deploy"]["resources"]["limits"]
+        assert limits.get("cpus") and limits.get("memory"), name
+
+
+def test_conveyor_containers_are_hardened(config: dict[str, Any]) -> None:
+    for name in CONVEYOR_SERVICES:
+        service = config["services"][name]
+        assert service["user"] == "10001:10001", name
+        assert service["read_only"] is True, name
+        assert any(t.startswith("/tmp") for t in service["tmpfs"]), name
+        assert service["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in service["security_opt"], name
+        assert service["environment"]["CONVEYOR_ENV"] == "production", name
+
+
+def test_worker_scales_and_outlives_its_shutdown_grace(config: dict[str, Any]) -> None:
+    worker = config["services"]["worker"]
+    assert "container_name" not in worker and "ports" not in worker, "--scale worker=N must work"
+    grace = float(worker["environment"]["CONVEYOR_WORKER_SHUTDOWN_GRACE"])
+    stop = worker["stop_grace_period"]
+    assert stop.endswith("s") and float(stop[:-1]) > grace
+
+
+def test_only_the_api_is_published_and_only_on_loopback(config: dict[str, Any]) -> None:
+    for name, service in config["services"].items():
+        if name != "api":
+            assert "ports" not in service, name
+    (port,) = config["services"]["api"]["ports"]
+    assert str(port).startswith("127.0.0.1:"), port
+
+
+def test_database_in_a_named_volume(config: dict[str, Any]) -> None:
+    assert "pgdata" in config["volumes"]
+    assert any(v.startswith("pgdata:") for v in config["services"]["postgres"]["volumes"])
+
+
+def test_no_secret_in_the_file_and_a_missing_one_is_refused(tmp_path: Path) -> None:
+    text = COMPOSE_FILE.read_text()
+    for line in text.splitlines():
+        match = re.match(r"\s*(\w*(PASSWORD|SECRET|TOKEN|API_KEY|AUTH)\w*):\s*(\S+)", line)
+        if match:
+            assert match.group(3).startswith("${"), f"literal secret? {line.strip()}"
+    for credential in re.findall(r"://[^:/\s]*:([^@\s]+)@", text):
+        assert credential.startswith("${"), f"literal password in a URL: {credential}"
+    example = (COMPOSE_DIR / ".env.example").read_text()
+    for value in re.findall(r"^\w*PASSWORD=(.+)$", example, re.M):
+        assert value not in text
+    assert ".env" in (COMPOSE_DIR / ".gitignore").read_text().split()
+
+    empty = tmp_path / "empty.env"
+    empty.write_text("")
+    refused = compose_config(empty)
+    assert refused.returncode != 0
+    assert "POSTGRES_PASSWORD" in refused.stderr or "REDIS_PASSWORD" in refused.stderr
