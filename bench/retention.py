@@ -8,7 +8,8 @@ finished jobs are kept. Two measurements per case, on a durable embedded Postgre
   no handler work — the hot path alone;
 - burn-down: a real in-process worker (concurrency 100) running no-op jobs end to end.
 
-Run: ``.venv/bin/python bench/retention.py [--jobs 20000] [--history 1000000]``.
+Run: ``.venv/bin/python bench/retention.py [--jobs 20000] [--history 1000000]`` (project
+environment; ``make bench`` runs it with ``--rounds 1`` against the harness's server).
 """
 
 from __future__ import annotations
@@ -146,54 +147,65 @@ def cpu_model() -> str:
     return platform.machine()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=20_000)
-    parser.add_argument("--history", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=2, help="best of N per case")
-    args = parser.parse_args()
-    configure_logging("bench", "warning")
-
-    import pgserver
-
-    with tempfile.TemporaryDirectory(prefix="conveyor-bench-") as tmp:
-        server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")
-        url = server.get_uri()
-        migrate.upgrade(url)
-        with psycopg.connect(url) as conn:
-            settings = {
-                name: conn.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
-                for name in ("fsync", "synchronous_commit", "server_version", "shared_buffers")
-            }
-        print(f"PostgreSQL {settings}")
-        asyncio.run(measure(url, args.jobs // 4, 1))  # warm-up: caches, prepared statements
-        clear_history(url)
-        empty = asyncio.run(measure(url, args.jobs, args.rounds))
-        print(f"empty history:            {empty}")
-        seconds = add_history(url, args.history)
-        print(f"added {args.history:,} finished jobs in {seconds:.1f}s")
-        full = asyncio.run(measure(url, args.jobs, args.rounds))
-        print(f"{args.history:,} finished kept: {full}")
-        server.cleanup()
-
+def run(url: str, jobs_count: int, history: int, rounds: int) -> dict[str, Any]:
+    migrate.upgrade(url)
+    with psycopg.connect(url) as conn:
+        settings = {
+            name: conn.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
+            for name in ("fsync", "synchronous_commit", "server_version", "shared_buffers")
+        }
+    print(f"PostgreSQL {settings}", flush=True)
+    asyncio.run(measure(url, jobs_count // 4, 1))  # warm-up: caches, prepared statements
+    clear_history(url)
+    empty = asyncio.run(measure(url, jobs_count, rounds))
+    print(f"empty history:            {empty}", flush=True)
+    seconds = add_history(url, history)
+    print(f"added {history:,} finished jobs in {seconds:.1f}s", flush=True)
+    full = asyncio.run(measure(url, jobs_count, rounds))
+    print(f"{history:,} finished kept: {full}", flush=True)
     ratios = {k: full[k] / empty[k] for k in empty}
-    print("ratio (retained / empty): " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
-    result: dict[str, Any] = {
+    print("ratio (retained / empty): " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()), flush=True)
+    return {
         "benchmark": "retention",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "jobs": args.jobs,
-        "history": args.history,
-        "rounds": args.rounds,
+        "jobs": jobs_count,
+        "history": history,
+        "history_insert_seconds": round(seconds, 1),
+        "rounds": rounds,
         "postgres": settings,
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "empty": empty,
         "retained": full,
         "ratio": ratios,
     }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"retention-{datetime.now(UTC):%Y-%m-%d}.json"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=20_000)
+    parser.add_argument("--history", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=2, help="best of N per case")
+    parser.add_argument("--url", help="an existing, empty database to use (default: a new embedded server)")
+    parser.add_argument("--out", type=Path, help="where to write the JSON result")
+    args = parser.parse_args()
+    configure_logging("bench", "warning")
+
+    if args.url:
+        result = run(args.url, args.jobs, args.history, args.rounds)
+    else:
+        import pgserver
+
+        with tempfile.TemporaryDirectory(prefix="conveyor-bench-") as tmp:
+            server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")
+            try:
+                result = run(server.get_uri(), args.jobs, args.history, args.rounds)
+            finally:
+                server.cleanup()
+    out = args.out or RESULTS / f"retention-{datetime.now(UTC):%Y-%m-%d}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out}")
 
