@@ -221,6 +221,31 @@ async def test_cancel_running_job_reaches_the_handler(jobs: Jobs, start_worker: 
     assert done.last_error and done.last_error["kind"] == "cancelled"
 
 
+async def test_job_claimed_while_a_heartbeat_is_in_flight_is_not_taken_for_lost(
+    jobs: Jobs, start_worker: Any, pool: Pool
+) -> None:
+    """The heartbeat renews the leases it asked about; a batch claimed during its round trip
+    was not in the question and must keep running (it was once cancelled as 'lost')."""
+    start_worker(lease_seconds=0.6)  # heartbeat every 0.2 s
+    [(slow, _)] = await jobs.enqueue([JobSpec(type="sleep", payload={"seconds": 2})])
+
+    async def running(job_id: int) -> bool:
+        current = await jobs.get(job_id)
+        return current is not None and current.state == "running"
+
+    await eventually(lambda: running(slow.id), what="the slow job to start")
+    async with pool.connection() as blocker, blocker.transaction():
+        # The next heartbeat's UPDATE waits on this row lock: a heartbeat in flight.
+        await blocker.execute("SELECT 1 FROM conveyor.jobs WHERE id = %s FOR UPDATE", [slow.id])
+        await asyncio.sleep(0.4)
+        [(late, _)] = await jobs.enqueue([JobSpec(type="sleep", payload={"seconds": 0.5})])
+        await eventually(lambda: running(late.id), what="the late job to be claimed")
+        await asyncio.sleep(0.2)
+    done = await finished(jobs, late.id, timeout=10)
+    assert (done.state, done.attempts) == ("succeeded", 1)
+    assert (await finished(jobs, slow.id, timeout=10)).state == "succeeded"
+
+
 async def test_paused_queue_is_not_claimed_until_resumed(jobs: Jobs, pool: Pool) -> None:
     await jobs.set_queue("default", paused=True)
     await jobs.enqueue([JobSpec(type="noop")])

@@ -366,7 +366,12 @@ class Worker:
                 log.warning("heartbeat_failed", error=str(exc))
                 continue
             held = {row["id"]: row["cancel_requested"] for row in rows}
-            for job_id, running in list(self.running.items()):
+            # Only the jobs this heartbeat asked about: a batch claimed while it was in flight
+            # is not in `ids`, and must not be taken for lost.
+            for job_id in ids:
+                running = self.running.get(job_id)
+                if running is None:
+                    continue  # finished meanwhile, or an outcome waiting in the completer
                 if job_id not in held:
                     if running.task.done():
                         continue
