@@ -333,3 +333,15 @@ def cpu_model() -> str:
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def cpu_times() -> dict[str, int] | None:
+    """The machine's CPU time so far (/proc/stat, clock ticks): with two readings the report
+    tells how much went to other, low-priority (nice) processes during the run."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:8]
+    except (OSError, IndexError):
+        return None
+    return dict(
+        zip(("user", "nice", "system", "idle", "iowait", "irq", "softirq"), map(int, fields), strict=True)
+    )

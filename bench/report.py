@@ -157,6 +157,7 @@ def render(path: Path) -> Path:
     rel = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     load_start = meta.get("load_average_start", [0, 0, 0])
     quiet = max(load_start[:2]) < 1.0
+    niced = nice_share(meta)
 
     w("# Benchmarks\n")
     w(
@@ -171,8 +172,13 @@ def render(path: Path) -> Path:
         + (
             "the machine was quiet."
             if quiet
-            else "**the machine was not quiet** (another job shared its two cores), so absolute numbers"
-            " are low and noisy; the comparison is still one run on the same machine."
+            else (
+                f"other processes ran at the lowest priority (nice 19) and took {niced:.0%} of the"
+                " machine's busy CPU time, mostly while the benchmark's own processes waited."
+                if niced is not None and niced > 0.02
+                else "**the machine was not quiet** (another job shared its two cores), so absolute"
+                " numbers are low and noisy; the comparison is still one run on the same machine."
+            )
         )
         + "\n"
     )
@@ -190,6 +196,16 @@ def render(path: Path) -> Path:
         w(NOTES.read_text())
     DOC.write_text("\n".join(out).rstrip() + "\n")
     return DOC
+
+
+def nice_share(meta: dict[str, Any]) -> float | None:
+    """Share of the busy CPU time that went to low-priority (nice) processes during the run."""
+    start, end = meta.get("cpu_times_start"), meta.get("cpu_times_end")
+    if not start or not end:
+        return None
+    delta = {k: end[k] - start[k] for k in start}
+    busy = sum(v for k, v in delta.items() if k not in ("idle", "iowait"))
+    return delta["nice"] / busy if busy else None
 
 
 def summary(results: dict[str, Any]) -> str:

@@ -36,6 +36,7 @@ from harness import (
     ROOT,
     BenchError,
     cpu_model,
+    cpu_times,
     load_average,
     start_postgres,
     start_redis,
@@ -192,6 +193,7 @@ def run(args: argparse.Namespace) -> Path:
             "python": platform.python_version(),
             "conveyor_commit": git_commit(),
             "load_average_start": load_average(),
+            "cpu_times_start": cpu_times(),
         },
         "systems": {},
         "burn_down": {},
@@ -304,6 +306,7 @@ def run(args: argparse.Namespace) -> Path:
             redis.stop()
             pg.server.cleanup()
     results["meta"]["load_average_end"] = load_average()
+    results["meta"]["cpu_times_end"] = cpu_times()
     results["meta"]["duration_seconds"] = round(time.time() - started, 1)
     results["log"] = ui.lines
     out = args.out or (
