@@ -39,7 +39,7 @@ def receiver() -> Iterator[str]:
 
 def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONVEYOR_")}
-    ports = {name: str(free_port()) for name in ("API", "WORKER", "SCHEDULER")}
+    ports = {name: str(free_port()) for name in ("API", "WEB", "WORKER", "SCHEDULER")}
     env.update({f"CONVEYOR_{name}_PORT": port for name, port in ports.items()})
     env.update(
         {
@@ -145,7 +145,7 @@ def test_up_runs_http_jobs_and_schedules_from_the_cli(tmp_path: Path, receiver: 
         assert bad_cron.returncode == 1 and "cron" in bad_cron.stderr
     finally:
         stop_up(proc)
-    for child in ("api", "worker", "scheduler"):
+    for child in ("api", "web", "worker", "scheduler"):
         assert "exited" in (home / "logs" / f"{child}.log").read_text()
 
     # A second `up` reuses the data and the saved key.
