@@ -27,6 +27,7 @@ from conveyor.api.routes.jobs import Queue as QueueInfo
 from conveyor.api.routes.schedules import Preview
 from conveyor.api.routes.sessions import Session
 from conveyor.api.routes.users import ApiKey, ApiKeyCreated, User
+from conveyor.api.routes.webhooks import Webhook, WebhookWithSecret
 from conveyor.engine.models import Job, JobEvent
 from conveyor.engine.schedules import Schedule
 
@@ -193,6 +194,39 @@ class Calls:
     @staticmethod
     def revoke_my_key(key_id: int) -> Call[ApiKey]:
         return Call("DELETE", f"/me/api-keys/{key_id}", _as(ApiKey))
+
+    @staticmethod
+    def list_users(**params: Any) -> Call[Page[User]]:
+        return Call("GET", "/users", _as(Page[User]), params=params)
+
+    @staticmethod
+    def update_user(user_id: int, changes: Body) -> Call[User]:
+        return Call("PATCH", f"/users/{user_id}", _as(User), json=_body(changes))
+
+    @staticmethod
+    def list_webhooks() -> Call[list[Webhook]]:
+        return Call("GET", "/webhooks", _as(list[Webhook]))
+
+    @staticmethod
+    def get_webhook(endpoint_id: int) -> Call[Webhook]:
+        return Call("GET", f"/webhooks/{endpoint_id}", _as(Webhook))
+
+    @staticmethod
+    def create_webhook(endpoint: Body) -> Call[WebhookWithSecret]:
+        return Call("POST", "/webhooks", _as(WebhookWithSecret), json=_body(endpoint))
+
+    @staticmethod
+    def delete_webhook(endpoint_id: int) -> Call[None]:
+        return Call("DELETE", f"/webhooks/{endpoint_id}", _nothing)
+
+    @staticmethod
+    def test_webhook(endpoint_id: int) -> Call[Job]:
+        return Call("POST", f"/webhooks/{endpoint_id}/test", _as(Job))
+
+    @staticmethod
+    def webhook_deliveries(endpoint_id: int, cursor: str | None = None) -> Call[Page[Job]]:
+        params = {"cursor": cursor} if cursor else {}
+        return Call("GET", f"/webhooks/{endpoint_id}/deliveries", _as(Page[Job]), params=params)
 
     @staticmethod
     def sign_in(email: str, password: str) -> Call[Session]:

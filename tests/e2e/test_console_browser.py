@@ -23,7 +23,10 @@ from tests.support import Process, free_port, process_env, serve_http
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery staple"
 WAIT_MS = 30_000  # the longest any expectation waits (bounded, and far above what it needs)
-PAGES = ["/", "/jobs", "/jobs/new", "/dead-letter", "/queues", "/schedules", "/schedules/new", "/keys"]
+PAGES = [
+    "/", "/jobs", "/jobs/new", "/dead-letter", "/queues", "/schedules", "/schedules/new",
+    "/webhooks", "/keys", "/users", "/profile",
+]  # fmt: skip
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -207,7 +210,7 @@ def test_issue_and_revoke_an_api_key(admin: Page) -> None:
 def test_a_viewer_sees_no_write_actions(browser: Browser, stack: Stack) -> None:
     context, page = signed_in(browser, stack, "viewer")
     try:
-        for path in ["/", "/jobs", "/dead-letter", "/queues", "/schedules"]:
+        for path in ["/", "/jobs", "/dead-letter", "/queues", "/schedules", "/webhooks", "/profile"]:
             page.goto(path)
             # The one form a viewer gets is signing out.
             expect(page.locator("form[method=post]")).to_have_count(1)
@@ -292,3 +295,32 @@ def test_pages_have_no_serious_accessibility_violations(browser: Browser, stack:
         finally:
             context.close()
     assert problems == []
+
+
+def test_pwa_caches_only_the_shell_and_shows_the_offline_page(browser: Browser, stack: Stack) -> None:
+    context, page = signed_in(browser, stack, "admin")
+    try:
+        manifest = page.evaluate("fetch('/static/manifest.webmanifest').then(r => r.json())")
+        assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
+        assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active !== null)")
+        page.reload()  # now controlled by the service worker
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.goto("/jobs")
+        cached = page.evaluate(
+            """async () => {
+                const urls = [];
+                for (const name of await caches.keys()) {
+                    const cache = await caches.open(name);
+                    for (const request of await cache.keys()) urls.push(new URL(request.url).pathname);
+                }
+                return urls.sort();
+            }"""
+        )
+        assert "/offline" in cached and "/static/console.css" in cached
+        assert all(url == "/offline" or url.startswith(("/static/", "/vendor/")) for url in cached), cached
+        context.set_offline(True)
+        page.goto("/queues")
+        expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
+    finally:
+        context.set_offline(False)
+        context.close()

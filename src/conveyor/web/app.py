@@ -24,7 +24,19 @@ from conveyor.settings import Settings
 from conveyor.web.auth import CONSOLE_COOKIE, CsrfRejected, local_path, sign_in_url
 from conveyor.web.gateway import ApiDown, Gateway, SignInRequired
 from conveyor.web.render import page
-from conveyor.web.routes import auth, dead_letter, jobs, keys, overview, queues, schedules
+from conveyor.web.routes import (
+    auth,
+    dead_letter,
+    jobs,
+    keys,
+    overview,
+    profile,
+    pwa,
+    queues,
+    schedules,
+    users,
+    webhooks,
+)
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -130,7 +142,7 @@ def create_web_app(settings: Settings, *, transport: object = None) -> FastAPI:
         return response
 
     app.include_router(probes_router(gateway.ready))
-    for module in (auth, overview, jobs, dead_letter, queues, schedules, keys):
+    for module in (auth, overview, jobs, dead_letter, queues, schedules, keys, webhooks, users, profile, pwa):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if HTMX.exists():

@@ -222,7 +222,7 @@ async def test_a_viewer_is_offered_no_changes_and_a_forced_one_is_refused_clearl
         client.post(
             "/schedules", json={"name": "s", "cron": "@every 1h", "job": {"type": "noop"}}
         ).raise_for_status()
-    for path in ("/", "/jobs", f"/jobs/{job['id']}", "/dead-letter", "/queues", "/schedules"):
+    for path in ("/", "/jobs", f"/jobs/{job['id']}", "/dead-letter", "/queues", "/schedules", "/webhooks"):
         page = browser.get(path)
         assert page.status_code == 200, path
         assert posts_in(page.text) == ["/sign-out"], path

@@ -15,6 +15,11 @@
     button.querySelector(".theme-label").textContent = dark ? "Dark mode: on" : "Dark mode: off";
   }
 
+  if ("serviceWorker" in navigator) {
+    // Caches the shell and an offline page only; data always comes from the network.
+    navigator.serviceWorker.register("/sw.js").catch(function () { /* the console works without it */ });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var button = document.getElementById("theme-toggle");
     if (button) {
