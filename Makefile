@@ -12,7 +12,7 @@ PY_PATHS := src tests scripts $(wildcard bench)
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: up test test-deps web-assets lint typecheck unit format docs clean help
+.PHONY: up test test-deps web-assets screenshots lint typecheck unit format docs clean help
 .DEFAULT_GOAL := help
 
 help: ## List the targets
@@ -72,6 +72,9 @@ typecheck: $(VENV)/.synced ## mypy --strict on the package
 format: $(VENV)/.synced ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff format $(PY_PATHS)
 	$(BIN)/ruff check --fix $(PY_PATHS)
+
+screenshots: $(VENV)/.synced test-deps $(WEB_ASSETS) ## Console screenshots (light/dark, desktop/phone) into docs/screenshots/
+	$(BIN)/python scripts/screenshots.py
 
 docs: $(VENV)/.synced ## Regenerate docs/openapi.json from the code
 	$(BIN)/python scripts/export_openapi.py
