@@ -48,6 +48,7 @@ class FlakyReceiver(BaseHTTPRequestHandler):
 
 @dataclass
 class Stack:
+    api: Process
     console: str
     users: dict[str, str]
     receiver: str
@@ -96,7 +97,7 @@ def stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         for proc in procs:
             proc.wait_ready(timeout=60)
         with serve_http(FlakyReceiver) as receiver:
-            yield Stack(console=procs[-1].base_url, users=users, receiver=f"{receiver}/hook")
+            yield Stack(api=procs[0], console=procs[-1].base_url, users=users, receiver=f"{receiver}/hook")
     finally:
         for proc in reversed(procs):
             proc.stop()
@@ -323,4 +324,30 @@ def test_pwa_caches_only_the_shell_and_shows_the_offline_page(browser: Browser, 
         expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
     finally:
         context.set_offline(False)
+        context.close()
+
+
+def test_api_down_shows_a_banner_and_the_overview_comes_back(browser: Browser, stack: Stack) -> None:
+    """Last in the module: it stops the API, then starts it again."""
+    context, page = signed_in(browser, stack, "viewer")
+    try:
+        expect(page.get_by_role("heading", name="Queues")).to_be_visible()
+        stack.api.stop()
+        # The overview's next poll brings the banner in place of the numbers.
+        expect(page.get_by_role("alert")).to_contain_text("The Conveyor API is not answering.")
+        expect(page.get_by_role("heading", name="Queues")).to_have_count(0)
+        other = context.new_page()
+        response = other.goto("/jobs")
+        assert response is not None and response.status == 503
+        expect(other.get_by_role("alert")).to_contain_text("not answering")
+        expect(other.get_by_text("Traceback")).to_have_count(0)
+        other.close()
+    finally:
+        stack.api.start()
+        stack.api.wait_ready(timeout=60)
+    try:
+        # Still polling through the outage: the numbers return without a reload.
+        expect(page.get_by_role("heading", name="Queues")).to_be_visible()
+        expect(page.get_by_role("alert")).to_have_count(0)
+    finally:
         context.close()

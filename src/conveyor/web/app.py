@@ -92,7 +92,14 @@ def create_web_app(settings: Settings, *, transport: object = None) -> FastAPI:
     @app.exception_handler(ApiDown)
     async def api_down(request: Request, exc: ApiDown) -> Response:
         template = "down_fragment.html" if _is_htmx(request) else "down.html"
-        return page(request, template, None, status_code=503, api_url=exc.api_url, reason=exc.reason)
+        # A live region that was polling keeps polling through the outage, showing the
+        # banner in its place, and comes back by itself when the API does.
+        poll = _is_htmx(request) and request.method == "GET"
+        return page(
+            request, template, None, status_code=503, api_url=exc.api_url, reason=exc.reason,
+            poll_url=request.url.path if poll else None,
+            poll_id=request.headers.get("HX-Target") or "live",
+        )  # fmt: skip
 
     @app.exception_handler(ApiError)
     async def api_refused(request: Request, exc: ApiError) -> Response:
