@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from conveyor.api.middleware import RequestTelemetry
 from conveyor.client import ApiError
 from conveyor.health import probes_router
 from conveyor.settings import Settings
@@ -148,6 +149,9 @@ def create_web_app(settings: Settings, *, transport: object = None) -> FastAPI:
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
+    # Same request metrics, request ids and trace context as the API (the id is passed on to
+    # the API calls a page makes, so their log lines share it).
+    app.add_middleware(RequestTelemetry)
     app.include_router(probes_router(gateway.ready))
     for module in (auth, overview, jobs, dead_letter, queues, schedules, keys, webhooks, users, profile, pwa):
         app.include_router(module.router)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import httpx
+import structlog
+from opentelemetry import propagate
 
 from conveyor.client import ApiError, Call
 
@@ -43,6 +45,10 @@ class Gateway:
         return ApiSession(self, session_id, csrf_token)
 
     async def send(self, call: Call[T], headers: dict[str, str]) -> tuple[T, httpx.Response]:
+        headers = dict(headers)
+        if request_id := structlog.contextvars.get_contextvars().get("request_id"):
+            headers["X-Request-Id"] = str(request_id)
+        propagate.inject(headers)  # traceparent: a job submitted here joins the page's trace
         try:
             response = await self.http.request(
                 call.method,

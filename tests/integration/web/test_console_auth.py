@@ -170,3 +170,24 @@ async def test_api_down_shows_a_banner_not_a_stack_trace(database_url: str, tmp_
         assert sign_in_attempt.status_code == 503 and "not answering" in sign_in_attempt.text
     finally:
         proc.stop()
+
+
+async def test_console_requests_are_measured_and_their_id_reaches_the_api(
+    console: Process, browser_for: Callable[..., Any], api_server: Process, admin_key: str
+) -> None:
+    browser: Browser = await browser_for("operator")
+    page = browser.get("/jobs/12345", headers={"X-Request-Id": "console-req-1"})
+    assert page.status_code == 404 and page.headers["x-request-id"] == "console-req-1"
+    metrics = httpx.get(f"{console.base_url}/metrics").text
+    assert 'conveyor_http_requests_total{method="GET",route="/jobs/{job_id}",status="404"}' in metrics
+
+    paused = browser.http.post(
+        "/queues/default/pause", data={"csrf_token": browser.csrf}, headers={"X-Request-Id": "console-req-2"}
+    )
+    assert paused.status_code == 303
+    # The API's audit log files the change under the user, with the console request's id.
+    audit = httpx.get(
+        f"{api_server.base_url}/api/v1/audit-log", headers={"Authorization": f"Bearer {admin_key}"}
+    ).json()["items"]
+    [entry] = [e for e in audit if e["request_id"] == "console-req-2"]
+    assert entry["route"] == "/api/v1/queues/{name}/pause" and entry["params"] == {"name": "default"}

@@ -33,6 +33,10 @@
     media.addEventListener("change", label);
     label();
 
+    // After a refused form, start where the first problem is.
+    var invalid = document.querySelector("[aria-invalid=true]");
+    if (invalid) { invalid.focus(); }
+
     document.querySelectorAll("[data-cron]").forEach(function (chip) {
       chip.addEventListener("click", function () {
         var input = document.getElementById("f-cron");
