@@ -12,7 +12,7 @@ PY_PATHS := src tests scripts $(wildcard bench)
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: up test test-deps lint typecheck unit format docs clean help
+.PHONY: up test test-deps web-assets screenshots lint typecheck unit format docs clean help
 .DEFAULT_GOAL := help
 
 help: ## List the targets
@@ -28,22 +28,38 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --compile-bytecode --quiet
 	@touch $@
 
-up: $(VENV)/.synced ## Run the whole platform locally (embedded PostgreSQL in .conveyor/)
+# The console's browser assets (HTMX), from the npm registry as pinned in its package-lock.json
+# (ADR 0300). Without npm the console still works, without live refresh.
+WEB := src/conveyor/web
+WEB_ASSETS := $(WEB)/node_modules/.package-lock.json
+$(WEB_ASSETS): $(WEB)/package.json $(WEB)/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix $(WEB) --no-audit --no-fund --silent; \
+	else echo "npm not found: the console will run without live refresh (install Node.js for it)"; fi
+
+web-assets: $(WEB_ASSETS) ## Install the console's browser assets (HTMX) from the npm registry
+
+up: $(VENV)/.synced $(WEB_ASSETS) ## Run the whole platform locally (embedded PostgreSQL in .conveyor/)
 	$(BIN)/conveyor up
 
 test: lint typecheck unit ## Everything CI runs
 
 # Services the tests start themselves, when the machine lacks the binary.
-test-deps: ## Install system packages the tests need (redis-server) when missing
-	@command -v redis-server >/dev/null || { \
+# Chromium is the browser the console's end-to-end tests drive (Playwright never downloads one);
+# npm installs the console's HTMX.
+test-deps: ## Install system packages the tests need (redis-server, chromium, npm) when missing
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	[ -z "$$missing" ] || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
-	  else echo "redis-server is missing: install it (Debian/Ubuntu: sudo apt-get install redis-server)"; exit 1; fi; }
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "missing:$$missing — install them (Debian/Ubuntu: sudo apt-get install$$missing)"; exit 1; fi; }
 
 # A private base temp dir: the embedded PostgreSQL lives there, and pytest's default
 # (/tmp/pytest-of-$USER/pytest-N) is pruned by any other pytest run on the machine.
-unit: $(VENV)/.synced test-deps ## The pytest suite (real PostgreSQL, Redis and processes)
+unit: $(VENV)/.synced test-deps $(WEB_ASSETS) ## The pytest suite (real PostgreSQL, Redis, processes and Chromium)
 	$(BIN)/pytest --basetemp="$$(mktemp -d)/pytest"
 
 lint: $(VENV)/.synced ## ruff lint and format check
@@ -56,6 +72,9 @@ typecheck: $(VENV)/.synced ## mypy --strict on the package
 format: $(VENV)/.synced ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff format $(PY_PATHS)
 	$(BIN)/ruff check --fix $(PY_PATHS)
+
+screenshots: $(VENV)/.synced test-deps $(WEB_ASSETS) ## Console screenshots (light/dark, desktop/phone) into docs/screenshots/
+	$(BIN)/python scripts/screenshots.py
 
 docs: $(VENV)/.synced ## Regenerate docs/openapi.json from the code
 	$(BIN)/python scripts/export_openapi.py

@@ -69,6 +69,15 @@ def api(port: Port = None, host: Host = "") -> None:
 
 
 @app.command()
+def web(port: Port = None, host: Host = "") -> None:
+    """Serve the web console; it signs users in and works through the API at CONVEYOR_API_URL."""
+    from conveyor.processes import run_web
+
+    s = settings()
+    run_web(s, port or s.web_port, host or s.web_host)
+
+
+@app.command()
 def worker(port: Port = None, host: Host = "0.0.0.0") -> None:  # noqa: S104 - probes must be reachable
     """Run jobs from the queues in CONVEYOR_WORKER_QUEUES; probes and /metrics on --port."""
     from conveyor.processes import run_worker

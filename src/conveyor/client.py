@@ -21,9 +21,13 @@ import httpx
 from pydantic import BaseModel, TypeAdapter
 
 from conveyor.api.pagination import Page
+from conveyor.api.routes.analytics import Analytics
 from conveyor.api.routes.jobs import BatchResult, QueueStats, Replayed
 from conveyor.api.routes.jobs import Queue as QueueInfo
-from conveyor.api.routes.users import ApiKeyCreated, User
+from conveyor.api.routes.schedules import Preview
+from conveyor.api.routes.sessions import Session
+from conveyor.api.routes.users import ApiKey, ApiKeyCreated, User
+from conveyor.api.routes.webhooks import Webhook, WebhookWithSecret
 from conveyor.engine.models import Job, JobEvent
 from conveyor.engine.schedules import Schedule
 
@@ -151,6 +155,90 @@ class Calls:
     @staticmethod
     def issue_key(user_id: int, name: str) -> Call[ApiKeyCreated]:
         return Call("POST", f"/users/{user_id}/api-keys", _as(ApiKeyCreated), json={"name": name})
+
+    @staticmethod
+    def dead_letter(**filters: Any) -> Call[Page[Job]]:
+        params = {k: v for k, v in filters.items() if v is not None}
+        return Call("GET", "/dead-letter", _as(Page[Job]), params=params)
+
+    @staticmethod
+    def get_schedule(schedule_id: int) -> Call[Schedule]:
+        return Call("GET", f"/schedules/{schedule_id}", _as(Schedule))
+
+    @staticmethod
+    def pause_schedule(schedule_id: int) -> Call[Schedule]:
+        return Call("POST", f"/schedules/{schedule_id}/pause", _as(Schedule))
+
+    @staticmethod
+    def resume_schedule(schedule_id: int) -> Call[Schedule]:
+        return Call("POST", f"/schedules/{schedule_id}/resume", _as(Schedule))
+
+    @staticmethod
+    def preview_cadence(cron: str, timezone: str = "UTC", count: int = 5) -> Call[Preview]:
+        body = {"cron": cron, "timezone": timezone, "count": count}
+        return Call("POST", "/schedules/preview", _as(Preview), json=body)
+
+    @staticmethod
+    def analytics(**params: Any) -> Call[Analytics]:
+        return Call("GET", "/analytics", _as(Analytics), params={k: v for k, v in params.items() if v})
+
+    @staticmethod
+    def my_keys() -> Call[list[ApiKey]]:
+        return Call("GET", "/me/api-keys", _as(list[ApiKey]))
+
+    @staticmethod
+    def create_my_key(name: str, expires_at: str | None = None) -> Call[ApiKeyCreated]:
+        body = {"name": name, **({"expires_at": expires_at} if expires_at else {})}
+        return Call("POST", "/me/api-keys", _as(ApiKeyCreated), json=body)
+
+    @staticmethod
+    def revoke_my_key(key_id: int) -> Call[ApiKey]:
+        return Call("DELETE", f"/me/api-keys/{key_id}", _as(ApiKey))
+
+    @staticmethod
+    def list_users(**params: Any) -> Call[Page[User]]:
+        return Call("GET", "/users", _as(Page[User]), params=params)
+
+    @staticmethod
+    def update_user(user_id: int, changes: Body) -> Call[User]:
+        return Call("PATCH", f"/users/{user_id}", _as(User), json=_body(changes))
+
+    @staticmethod
+    def list_webhooks() -> Call[list[Webhook]]:
+        return Call("GET", "/webhooks", _as(list[Webhook]))
+
+    @staticmethod
+    def get_webhook(endpoint_id: int) -> Call[Webhook]:
+        return Call("GET", f"/webhooks/{endpoint_id}", _as(Webhook))
+
+    @staticmethod
+    def create_webhook(endpoint: Body) -> Call[WebhookWithSecret]:
+        return Call("POST", "/webhooks", _as(WebhookWithSecret), json=_body(endpoint))
+
+    @staticmethod
+    def delete_webhook(endpoint_id: int) -> Call[None]:
+        return Call("DELETE", f"/webhooks/{endpoint_id}", _nothing)
+
+    @staticmethod
+    def test_webhook(endpoint_id: int) -> Call[Job]:
+        return Call("POST", f"/webhooks/{endpoint_id}/test", _as(Job))
+
+    @staticmethod
+    def webhook_deliveries(endpoint_id: int, cursor: str | None = None) -> Call[Page[Job]]:
+        params = {"cursor": cursor} if cursor else {}
+        return Call("GET", f"/webhooks/{endpoint_id}/deliveries", _as(Page[Job]), params=params)
+
+    @staticmethod
+    def sign_in(email: str, password: str) -> Call[Session]:
+        return Call("POST", "/sessions", _as(Session), json={"email": email, "password": password})
+
+    @staticmethod
+    def current_session() -> Call[Session]:
+        return Call("GET", "/sessions/current", _as(Session))
+
+    @staticmethod
+    def sign_out() -> Call[None]:
+        return Call("DELETE", "/sessions/current", _nothing)
 
 
 def _headers(api_key: str | None) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 Starts the embedded PostgreSQL (unless CONVEYOR_DATABASE_URL points elsewhere), migrates,
 makes sure a bootstrap admin API key exists (``.conveyor/admin.key``, mode 0600), then runs
-api, worker and scheduler as child processes. A child that dies is restarted with backoff.
+api, console (web), worker and scheduler as child processes. A child that dies is restarted with backoff.
 Ctrl-C or SIGTERM stops every child gracefully, then the database.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from rich.console import Console
 from conveyor.settings import Settings
 from conveyor.store import migrate
 from conveyor.store.database import database_url, open_pool
-from conveyor.store.users import authenticate, create_api_key, ensure_user
+from conveyor.store.users import authenticate, create_api_key, ensure_user, login, update_user
 
 console = Console(stderr=True)
 ADMIN_EMAIL = "admin@localhost"
@@ -55,6 +56,38 @@ async def ensure_admin_key(settings: Settings, url: str) -> tuple[str, bool]:
     return key, True
 
 
+def admin_password_path(settings: Settings) -> Path:
+    return settings.home / "admin.password"
+
+
+def _write_secret(path: Path, secret: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    path.chmod(0o600)
+
+
+async def ensure_admin_password(settings: Settings, url: str) -> tuple[str, bool]:
+    """The bootstrap admin's console password: the saved one if it still signs in, else a new
+    random one saved 0600 (the admin changes it, or creates real users, from there)."""
+    path = admin_password_path(settings)
+    pool = await open_pool(url, size=1, name="conveyor-up")
+    try:
+        await pool.wait()
+        if path.exists():
+            saved = path.read_text().strip()
+            if await login(pool, ADMIN_EMAIL, saved):
+                return saved, False
+        user = await ensure_user(pool, ADMIN_EMAIL, "admin", name="Bootstrap admin")
+        password = secrets.token_urlsafe(15)
+        await update_user(pool, user["id"], {"password": password})
+    finally:
+        await pool.close()
+    _write_secret(path, password)
+    return password, True
+
+
 @dataclass
 class Child:
     name: str
@@ -79,11 +112,15 @@ def up(settings: Settings) -> int:
     with console.status("migrating"):
         migrate.upgrade(url)
     key, created = asyncio.run(ensure_admin_key(settings, url))
+    password, new_password = asyncio.run(ensure_admin_password(settings, url))
 
-    env = {**os.environ, "CONVEYOR_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    # The console talks to this API, whatever CONVEYOR_API_URL says for the CLI.
+    env = {**os.environ, "CONVEYOR_DATABASE_URL": url, "CONVEYOR_API_URL": api, "PYTHONUNBUFFERED": "1"}
     python = [sys.executable, "-m", "conveyor"]
     children = [
         Child("api", [*python, "api", "--port", str(settings.api_port)]),
+        Child("web", [*python, "web", "--port", str(settings.web_port)]),
         Child("worker", [*python, "worker", "--port", str(settings.worker_port)]),
         Child("scheduler", [*python, "scheduler", "--port", str(settings.scheduler_port)]),
     ]
@@ -92,8 +129,8 @@ def up(settings: Settings) -> int:
     for child in children:
         child.start(env, log_dir)
 
-    api = f"http://{settings.api_host}:{settings.api_port}"
     console.print(f"[bold green]Conveyor is up[/] (data in {settings.home.resolve()})")
+    console.print(f"  console    http://{settings.web_host}:{settings.web_port}/   (sign in: see below)")
     console.print(f"  API        {api}/api/v1   docs {api}/api/docs")
     console.print(f"  worker     http://127.0.0.1:{settings.worker_port}/metrics")
     console.print(f"  scheduler  http://127.0.0.1:{settings.scheduler_port}/metrics")
@@ -102,6 +139,11 @@ def up(settings: Settings) -> int:
         f"  admin key  {key}"
         + ("  (new)" if created else "")
         + f"\n             saved in {admin_key_path(settings).resolve()}"
+    )
+    console.print(
+        f"  sign in    {ADMIN_EMAIL} / {password}"
+        + ("  (new)" if new_password else "")
+        + f"\n             saved in {admin_password_path(settings).resolve()}"
     )
     console.print("Press Ctrl-C to stop.")
     sys.stdout.flush()

@@ -1,4 +1,4 @@
-"""Entry points of the long-running processes: api, worker, scheduler.
+"""Entry points of the long-running processes: api, web, worker, scheduler.
 
 Each serves /livez, /readyz and /metrics on its own port, logs JSON lines, exports traces
 when OTEL_EXPORTER_OTLP_ENDPOINT is set, and shuts down gracefully on SIGTERM or SIGINT.
@@ -76,6 +76,34 @@ def run_api(settings: Settings, port: int, host: str) -> None:
     if not server.started:  # the lifespan failed; uvicorn has logged why
         raise SystemExit(3)
     log.info("api_exited")
+
+
+def run_web(settings: Settings, port: int, host: str) -> None:
+    """The console: no database of its own, only the API at CONVEYOR_API_URL."""
+    from conveyor.web.app import create_web_app
+
+    configure_logging("web", settings.log_level)
+    configure_tracing("web")
+    log.info("web_starting", port=port, host=host, api_url=settings.api_url)
+    server = _Server(
+        uvicorn.Config(
+            create_web_app(settings),
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=10,
+        )
+    )
+
+    async def serve() -> None:
+        _on_stop_signals(lambda: setattr(server, "should_exit", True))
+        await server.serve()
+
+    asyncio.run(serve())
+    log.info("web_exited")
 
 
 async def _serve(

@@ -40,7 +40,11 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     worker_port: int = Field(default=9100, ge=1, le=65535)
     scheduler_port: int = Field(default=9101, ge=1, le=65535)
-    api_url: str = "http://127.0.0.1:8000"
+    web_host: str = Field(default="127.0.0.1", description="Interface the console binds.")
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    api_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where the CLI and the console send API requests."
+    )
     api_key: str | None = None
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -39,7 +40,7 @@ def receiver() -> Iterator[str]:
 
 def env_for(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONVEYOR_")}
-    ports = {name: str(free_port()) for name in ("API", "WORKER", "SCHEDULER")}
+    ports = {name: str(free_port()) for name in ("API", "WEB", "WORKER", "SCHEDULER")}
     env.update({f"CONVEYOR_{name}_PORT": port for name, port in ports.items()})
     env.update(
         {
@@ -110,6 +111,33 @@ def test_up_runs_http_jobs_and_schedules_from_the_cli(tmp_path: Path, receiver: 
         key = key_file.read_text().strip()
         assert key in log.read_text()  # printed once for the user
 
+        # The console is up too, and the printed password signs in to it.
+        password_file = home / "admin.password"
+        assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+        password = password_file.read_text().strip()
+        assert password in log.read_text()
+        console = f"http://127.0.0.1:{env['CONVEYOR_WEB_PORT']}"
+
+        def console_ready() -> bool:
+            try:
+                return httpx.get(f"{console}/readyz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(console_ready, timeout=30, what="the console")
+        with httpx.Client(base_url=console) as browser:
+            form = browser.get("/sign-in")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert token
+            # The cookies are Secure (the default); httpx keeps those for HTTPS, a browser does not.
+            cookie = form.headers["set-cookie"].split(";", 1)[0]
+            signed_in = browser.post(
+                "/sign-in",
+                data={"email": "admin@localhost", "password": password, "csrf_token": token.group(1)},
+                headers={"Cookie": cookie},
+            )
+            assert signed_in.status_code == 303 and "conveyor_console" in signed_in.headers["set-cookie"]
+
         job = cli_json(env, "jobs", "submit", "http", "-p", json.dumps({"url": receiver, "body": {"n": 1}}))
         schedule = cli_json(
             env,
@@ -145,7 +173,7 @@ def test_up_runs_http_jobs_and_schedules_from_the_cli(tmp_path: Path, receiver: 
         assert bad_cron.returncode == 1 and "cron" in bad_cron.stderr
     finally:
         stop_up(proc)
-    for child in ("api", "worker", "scheduler"):
+    for child in ("api", "web", "worker", "scheduler"):
         assert "exited" in (home / "logs" / f"{child}.log").read_text()
 
     # A second `up` reuses the data and the saved key.

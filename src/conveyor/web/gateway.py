@@ -1,0 +1,115 @@
+"""The console's way to the API: one pooled HTTP client, used with each user's session.
+
+The console keeps no credentials of its own. The API session id lives in the console's cookie;
+each request forwards it (and, for changes, the session's CSRF token) so the API decides what
+the user may do.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import httpx
+import structlog
+from opentelemetry import propagate
+
+from conveyor.client import ApiError, Call
+
+T = TypeVar("T")
+API_SESSION_COOKIE = "conveyor_session"  # the API's cookie name (api/deps.py)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class ApiDown(Exception):
+    """The API did not answer (refused, timed out, or answered 502/503/504)."""
+
+    def __init__(self, api_url: str, reason: str) -> None:
+        super().__init__(f"the API at {api_url} is not answering: {reason}")
+        self.api_url = api_url
+        self.reason = reason
+
+
+class SignInRequired(Exception):
+    """No session, or the API no longer accepts it (expired, signed out, user disabled)."""
+
+
+class Gateway:
+    def __init__(self, api_url: str, *, timeout: float = 10.0, transport: Any = None) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.http = httpx.AsyncClient(base_url=self.api_url + "/api/v1", timeout=timeout, transport=transport)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    def session(self, session_id: str | None, csrf_token: str = "") -> ApiSession:
+        return ApiSession(self, session_id, csrf_token)
+
+    async def send(self, call: Call[T], headers: dict[str, str]) -> tuple[T, httpx.Response]:
+        headers = dict(headers)
+        if request_id := structlog.contextvars.get_contextvars().get("request_id"):
+            headers["X-Request-Id"] = str(request_id)
+        propagate.inject(headers)  # traceparent: a job submitted here joins the page's trace
+        try:
+            response = await self.http.request(
+                call.method,
+                call.path,
+                json=call.json,
+                params=call.params,
+                headers={**call.headers, **headers},
+            )
+        except httpx.TimeoutException:
+            raise ApiDown(self.api_url, "it did not answer in time") from None
+        except httpx.TransportError as exc:
+            raise ApiDown(self.api_url, type(exc).__name__) from None
+        if response.status_code in (502, 503, 504):
+            detail = _detail(response) or response.reason_phrase
+            raise ApiDown(self.api_url, f"{response.status_code} {detail}")
+        return call.read(response), response
+
+    async def ready(self) -> None:
+        """For the console's /readyz: the API itself must be ready."""
+        try:
+            response = await self.http.get(self.api_url + "/readyz")
+        except httpx.HTTPError as exc:
+            raise RuntimeError(f"API unreachable: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            raise RuntimeError(f"API not ready: {response.status_code}")
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("detail") or "")
+    except ValueError:
+        return ""
+
+
+class ApiSession:
+    """API calls as one signed-in user."""
+
+    def __init__(self, gateway: Gateway, session_id: str | None, csrf_token: str) -> None:
+        self.gateway = gateway
+        self.session_id = session_id
+        self.csrf_token = csrf_token
+
+    async def call(self, call: Call[T]) -> T:
+        headers: dict[str, str] = {}
+        if self.session_id:
+            headers["Cookie"] = f"{API_SESSION_COOKIE}={self.session_id}"
+            if call.method in WRITE_METHODS:
+                headers["X-CSRF-Token"] = self.csrf_token
+        try:
+            value, _ = await self.gateway.send(call, headers)
+        except ApiError as exc:
+            if exc.status == 401:
+                raise SignInRequired(str(exc)) from None
+            raise
+        return value
+
+    async def sign_in(self, call: Call[T]) -> tuple[T, str]:
+        """Sign in; return the API's answer and the session id from its cookie."""
+        value, response = await self.gateway.send(call, {})
+        for header in response.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            if name.strip() == API_SESSION_COOKIE:
+                return value, rest.split(";", 1)[0]
+        raise ApiDown(self.gateway.api_url, "sign-in answered without a session cookie")

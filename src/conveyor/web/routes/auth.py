@@ -1,0 +1,109 @@
+"""Sign in with a password, sign out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from conveyor.client import ApiError, Calls
+from conveyor.web.auth import (
+    CONSOLE_COOKIE,
+    CSRF_FIELD,
+    SIGN_IN_CSRF_COOKIE,
+    ViewerDep,
+    gateway,
+    local_path,
+    new_sign_in_token,
+    tokens_match,
+)
+from conveyor.web.forms import api_field_errors, form_data
+from conveyor.web.render import page, redirect
+
+router = APIRouter()
+
+
+def _sign_in_form(
+    request: Request,
+    next_path: str,
+    *,
+    email: str = "",
+    errors: dict[str, str] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    # Sign-in CSRF (someone signing you into their account) is stopped with a double-submit
+    # token: a random value in a SameSite=Strict cookie that the form must echo.
+    token = request.cookies.get(SIGN_IN_CSRF_COOKIE) or new_sign_in_token()
+    response = page(
+        request,
+        "sign_in.html",
+        None,
+        status_code=status_code,
+        next_path=next_path,
+        email=email,
+        errors=errors or {},
+        message=message,
+        sign_in_token=token,
+    )
+    secure = request.app.state.settings.cookie_secure
+    response.set_cookie(SIGN_IN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/")
+    return response
+
+
+@router.get("/sign-in")
+async def sign_in_page(request: Request, next: str = "/") -> Response:
+    return _sign_in_form(request, local_path(next))
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    form = await form_data(request)
+    next_path = local_path(form.get("next"))
+    email = form.get("email", "")
+    if not tokens_match(form.get(CSRF_FIELD, ""), request.cookies.get(SIGN_IN_CSRF_COOKIE, "")):
+        message = "This sign-in form has expired. Please try again."
+        return _sign_in_form(request, next_path, email=email, message=message, status_code=403)
+    errors = {}
+    if not email:
+        errors["email"] = "Enter your email address."
+    elif "@" not in email:
+        errors["email"] = "Enter an email address, like ada@example.com."
+    if not form.get("password"):
+        errors["password"] = "Enter your password."  # noqa: S105 - a message, not a secret
+    if errors:
+        return _sign_in_form(request, next_path, email=email, errors=errors, status_code=422)
+    try:
+        session, session_id = (
+            await gateway(request).session(None).sign_in(Calls.sign_in(email, form["password"]))
+        )
+    except ApiError as exc:
+        if exc.status == 401:
+            message = "Wrong email or password."
+            return _sign_in_form(request, next_path, email=email, message=message, status_code=401)
+        errors, problem = api_field_errors(exc, {"email": "email", "password": "password"})
+        return _sign_in_form(
+            request, next_path, email=email, errors=errors, message=problem, status_code=exc.status
+        )
+    response = redirect(next_path)
+    settings = request.app.state.settings
+    response.set_cookie(
+        CONSOLE_COOKIE,
+        session_id,
+        max_age=max(1, int((session.expires_at - datetime.now(UTC)).total_seconds())),
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    response.delete_cookie(SIGN_IN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(viewer: ViewerDep) -> Response:
+    await viewer.api.call(Calls.sign_out())
+    response = redirect("/sign-in", "You are signed out.")
+    response.delete_cookie(CONSOLE_COOKIE, path="/")
+    return response
