@@ -28,13 +28,12 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --compile-bytecode --quiet
 	@touch $@
 
-# The console's browser assets (HTMX), from the npm registry as pinned in its package-lock.json
-# (ADR 0300). Without npm the console still works, without live refresh.
+# The console's browser assets (HTMX), from the npm registry exactly as its package-lock.json
+# pins them, integrity-checked; Python only, no Node.js needed (scripts/web_assets.py, ADR 0300).
 WEB := src/conveyor/web
-WEB_ASSETS := $(WEB)/node_modules/.package-lock.json
-$(WEB_ASSETS): $(WEB)/package.json $(WEB)/package-lock.json
-	@if command -v npm >/dev/null; then npm ci --prefix $(WEB) --no-audit --no-fund --silent; \
-	else echo "npm not found: the console will run without live refresh (install Node.js for it)"; fi
+WEB_ASSETS := $(WEB)/node_modules/htmx.org/.integrity
+$(WEB_ASSETS): $(WEB)/package-lock.json scripts/web_assets.py
+	$(PYTHON) scripts/web_assets.py
 
 web-assets: $(WEB_ASSETS) ## Install the console's browser assets (HTMX) from the npm registry
 
@@ -44,13 +43,11 @@ up: $(VENV)/.synced $(WEB_ASSETS) ## Run the whole platform locally (embedded Po
 test: lint typecheck unit ## Everything CI runs
 
 # Services the tests start themselves, when the machine lacks the binary.
-# Chromium is the browser the console's end-to-end tests drive (Playwright never downloads one);
-# npm installs the console's HTMX.
-test-deps: ## Install system packages the tests need (redis-server, chromium, npm) when missing
+# Chromium is the browser the console's end-to-end tests drive (Playwright never downloads one).
+test-deps: ## Install system packages the tests need (redis-server, chromium) when missing
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
-	command -v npm >/dev/null || missing="$$missing npm"; \
 	[ -z "$$missing" ] || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \

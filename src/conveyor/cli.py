@@ -337,3 +337,6 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except SettingsError as exc:  # raised where a setting is first needed (the database URL)
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

@@ -150,11 +150,6 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_requirements(self) -> Settings:
-        if self.env == "production" and not self.database_url:
-            raise ValueError(
-                "CONVEYOR_DATABASE_URL is required when CONVEYOR_ENV=production "
-                "(the embedded database is for local use only)"
-            )
         if self.oidc_issuer and not (self.oidc_client_id and self.oidc_redirect_url):
             raise ValueError(
                 "CONVEYOR_OIDC_CLIENT_ID and CONVEYOR_OIDC_REDIRECT_URL are required "
@@ -191,5 +186,16 @@ def load_settings(**overrides: object) -> Settings:
 
 
 @lru_cache(maxsize=1)
+def require_database_url(settings: Settings) -> str | None:
+    """The configured database URL; in production there must be one (checked where a database
+    is needed, not at load: the console has no database and gets no credentials for one)."""
+    if settings.env == "production" and not settings.database_url:
+        raise SettingsError(
+            "CONVEYOR_DATABASE_URL is required when CONVEYOR_ENV=production "
+            "(the embedded database is for local use only)"
+        )
+    return settings.database_url
+
+
 def get_settings() -> Settings:
     return load_settings()

@@ -17,8 +17,9 @@ from tests.support import REPO
 
 COMPOSE_DIR = REPO / "deploy" / "compose"
 COMPOSE_FILE = COMPOSE_DIR / "compose.yaml"
-CONVEYOR_SERVICES = {"migrate", "api", "worker", "scheduler"}
-LONG_RUNNING = {"api", "worker", "scheduler"}
+CONVEYOR_SERVICES = {"migrate", "api", "worker", "scheduler", "web"}
+LONG_RUNNING = {"api", "worker", "scheduler", "web"}
+DATABASE_USERS = LONG_RUNNING - {"web"}
 
 
 def compose_config(env_file: Path) -> subprocess.CompletedProcess[str]:
@@ -55,11 +56,18 @@ def test_health_checks_and_start_order(config: dict[str, Any]) -> None:
     assert migrate_check.get("disable") is True or migrate_check.get("test") == ["NONE"]
     assert services["migrate"]["restart"] == "no"
     assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
-    for name in LONG_RUNNING:
+    for name in DATABASE_USERS:
         depends = services[name]["depends_on"]
         assert depends["migrate"] == {"condition": "service_completed_successfully"}, name
         assert depends["postgres"] == {"condition": "service_healthy"}, name
     assert services["api"]["depends_on"]["redis"] == {"condition": "service_healthy"}
+    assert services["web"]["depends_on"] == {"api": {"condition": "service_healthy"}}
+
+
+def test_the_console_gets_no_database_or_redis_credentials(config: dict[str, Any]) -> None:
+    env = config["services"]["web"]["environment"]
+    assert env["CONVEYOR_API_URL"] == "http://api:8000"
+    assert not {k for k in env if "DATABASE" in k or "REDIS" in k}, env
 
 
 def test_resource_limits_everywhere(config: dict[str, Any]) -> None:
@@ -87,12 +95,13 @@ def test_worker_scales_and_outlives_its_shutdown_grace(config: dict[str, Any]) -
     assert stop.endswith("s") and float(stop[:-1]) > grace
 
 
-def test_only_the_api_is_published_and_only_on_loopback(config: dict[str, Any]) -> None:
+def test_only_the_api_and_console_are_published_and_only_on_loopback(config: dict[str, Any]) -> None:
     for name, service in config["services"].items():
-        if name != "api":
+        if name not in ("api", "web"):
             assert "ports" not in service, name
-    (port,) = config["services"]["api"]["ports"]
-    assert str(port).startswith("127.0.0.1:"), port
+    for name in ("api", "web"):
+        (port,) = config["services"][name]["ports"]
+        assert str(port).startswith("127.0.0.1:"), port
 
 
 def test_database_in_a_named_volume(config: dict[str, Any]) -> None:

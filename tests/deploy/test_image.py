@@ -73,9 +73,11 @@ class Stack:
     api: str
     worker: str
     scheduler: str
+    web: str
     api_url: str
     worker_url: str
     scheduler_url: str
+    web_url: str
     key: str
     env: dict[str, str]
 
@@ -119,12 +121,20 @@ def stack(containers: Containers, database_url: str) -> Stack:
     scheduler = containers.start(
         "scheduler", "scheduler", env={**env, "CONVEYOR_SCHEDULER_PORT": str(scheduler_port)}
     )
-    s = Stack(
-        api, worker, scheduler,
-        f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{worker_port}", f"http://127.0.0.1:{scheduler_port}",
-        key, env,
+    # The console gets no database URL: only the API's.
+    web_port = free_port()
+    web = containers.start(
+        "web", "web",
+        env={"CONVEYOR_WEB_PORT": str(web_port), "CONVEYOR_API_URL": f"http://127.0.0.1:{api_port}"},
     )  # fmt: skip
-    for name, url in ((api, s.api_url), (worker, s.worker_url), (scheduler, s.scheduler_url)):
+    s = Stack(
+        api, worker, scheduler, web,
+        f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{worker_port}", f"http://127.0.0.1:{scheduler_port}",
+        f"http://127.0.0.1:{web_port}", key, env,
+    )  # fmt: skip
+    for name, url in (
+        (api, s.api_url), (worker, s.worker_url), (scheduler, s.scheduler_url), (web, s.web_url),
+    ):  # fmt: skip
         wait_ready(containers, name, url)
     return s
 
@@ -218,7 +228,7 @@ def test_missing_database_url_exits_at_once_naming_the_variable(containers: Cont
 
 
 def test_every_process_ready_and_its_healthcheck_passes(containers: Containers, stack: Stack) -> None:
-    for name in (stack.api, stack.worker, stack.scheduler):
+    for name in (stack.api, stack.worker, stack.scheduler, stack.web):
         result = podman("healthcheck", "run", name, check=False)
         assert result.returncode == 0, f"{name}: {result.stdout}{result.stderr}"
         assert httpx.get(f"{stack.api_url}/livez", timeout=5).status_code == 200
@@ -239,6 +249,15 @@ def test_runs_as_non_root_on_a_read_only_root_filesystem(containers: Containers,
     assert "Read-only file system" in probe.stdout
     assert "tmp-ok" in probe.stdout
     assert containers.inspect(stack.api, "{{.HostConfig.ReadonlyRootfs}}") == "true"
+
+
+def test_console_container_serves_sign_in_and_its_htmx(stack: Stack) -> None:
+    """The image carries the console's HTMX (fetched at build time from the npm registry)."""
+    page = httpx.get(f"{stack.web_url}/sign-in", timeout=10)
+    assert page.status_code == 200 and "<form" in page.text
+    assert "/vendor/htmx/htmx.min.js" in page.text
+    script = httpx.get(f"{stack.web_url}/vendor/htmx/htmx.min.js", timeout=10)
+    assert script.status_code == 200 and "htmx" in script.text[:2000]
 
 
 def test_job_submitted_to_the_api_succeeds_in_the_worker_container(stack: Stack) -> None:
@@ -279,8 +298,12 @@ def test_sigterm_worker_finishes_its_in_flight_job_and_exits_cleanly(
     assert state() == "succeeded", "the in-flight job was finished within the grace period"
 
 
-def test_sigterm_api_and_scheduler_exit_cleanly(containers: Containers, stack: Stack) -> None:
-    for name, event in ((stack.api, "api_exited"), (stack.scheduler, "scheduler_exited")):
+def test_sigterm_console_api_and_scheduler_exit_cleanly(containers: Containers, stack: Stack) -> None:
+    for name, event in (
+        (stack.web, "web_exited"),
+        (stack.api, "api_exited"),
+        (stack.scheduler, "scheduler_exited"),
+    ):
         code, elapsed = containers.stop_with_sigterm(name, within=30)
         logs = containers.logs(name)
         assert code == 0, f"{name} exit code {code}:\n{logs[-3000:]}"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conveyor.settings import SettingsError, load_settings
+from conveyor.settings import SettingsError, load_settings, require_database_url
 
 
 def test_defaults_are_safe_for_local_use(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,11 +36,16 @@ def test_bad_values_name_the_variable(
         load_settings()
 
 
-def test_production_requires_an_external_database(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_requires_an_external_database_where_one_is_needed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("CONVEYOR_DATABASE_URL", raising=False)
     monkeypatch.setenv("CONVEYOR_ENV", "production")
+    settings = load_settings()  # the console needs no database, so loading succeeds
     with pytest.raises(SettingsError, match="CONVEYOR_DATABASE_URL is required"):
-        load_settings()
+        require_database_url(settings)
+    monkeypatch.setenv("CONVEYOR_DATABASE_URL", "postgresql://db/conveyor")
+    assert require_database_url(load_settings()) == "postgresql://db/conveyor"
 
 
 def test_secrets_can_come_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

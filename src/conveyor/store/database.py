@@ -10,7 +10,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from conveyor.settings import Settings
+from conveyor.settings import Settings, require_database_url
 
 Connection = psycopg.AsyncConnection[dict[str, Any]]
 Pool = AsyncConnectionPool[Connection]
@@ -40,7 +40,7 @@ def start_embedded(settings: Settings) -> str:
 
 
 def database_url(settings: Settings) -> str:
-    return settings.database_url or start_embedded(settings)
+    return require_database_url(settings) or start_embedded(settings)
 
 
 async def open_pool(url: str, *, size: int, name: str, timeout: float = 5.0) -> Pool:

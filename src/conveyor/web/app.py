@@ -41,7 +41,7 @@ from conveyor.web.routes import (
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
-# Installed from the npm registry by `make web-assets` (package.json / package-lock.json here).
+# From the npm registry as package-lock.json here pins it: `make web-assets` (scripts/web_assets.py).
 VENDOR = HERE / "node_modules"
 HTMX = VENDOR / "htmx.org" / "dist" / "htmx.min.js"
 # Scripts and styles only from this origin: no inline script can run, even if some text
