@@ -226,7 +226,7 @@ def steady_state(
 
     Rates rise in short probe steps from 60% of the burn-down rate (``estimate``), or fall
     from there until one keeps up; the best that kept up is then held for ``hold_seconds``,
-    stepping down by 15% if it does not hold (at most twice more).
+    stepping down by 20% if it does not hold (at most three times more).
     """
     crew = Crew(system, "steady")
     steps: list[dict[str, Any]] = []
@@ -268,11 +268,11 @@ def steady_state(
             else:
                 best = 0.15 * estimate
         held = 0.0
-        for _ in range(3):
+        for _ in range(4):
             if step(best, hold_seconds, "hold")["sustained"]:
                 held = best
                 break
-            best *= 0.85
+            best *= 0.8
         latency = step(held / 2, latency_seconds, "latency") if held else None
     finally:
         crew.stop()
