@@ -392,6 +392,18 @@ def main() -> None:
         if not python.exists():
             sys.exit(f"{python} is missing: run `make bench` (it creates both environments)")
     out = run(args)
+    if args.smoke:
+        # The smoke run is a check (make test runs it): any failed measurement fails it.
+        results = json.loads(out.read_text())
+        failed = [
+            f"{section}/{name}" if name else section
+            for section, value in results.items()
+            if isinstance(value, dict)
+            for name, entry in ([("", value)] if "error" in value else value.items())
+            if isinstance(entry, dict) and "error" in entry
+        ]
+        if failed:
+            sys.exit(f"smoke run: failed measurements: {', '.join(failed)} (see {out})")
     if args.docs:
         import report
 

@@ -23,3 +23,7 @@ bench-smoke: bench-env ## A seconds-sized run of every part of the harness (~3 m
 
 bench-report: bench-env ## Regenerate docs/benchmarks.md and charts from the newest bench/results/<date>.json
 	$(BENCH_PY) bench/report.py
+
+# A seconds-sized run of every part of the harness, so it cannot rot; any failed measurement
+# fails it. Never a performance check: numbers are not compared to anything.
+test: bench-smoke
