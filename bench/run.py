@@ -80,7 +80,6 @@ SMOKE = Profile(
     probe_seconds=2,
     hold_seconds=3,
     latency_seconds=2,
-    steady_systems=("conveyor",),
     api_batch_jobs=500,
     api_single_jobs=100,
     api_single_clients=4,

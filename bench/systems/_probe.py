@@ -13,11 +13,15 @@ counters: there the hit is written straight to the pipe as its own line.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import atexit
+import inspect
 import json
 import os
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 PREFIX = b"@@BENCH "
@@ -112,3 +116,60 @@ class Pacer:
 
     def finish(self) -> None:
         emit({"produced": self.produced, "t": time.time(), "t0": self.t0, "final": True})
+
+
+def pace(rate: float, seconds: float, send: Callable[[int], None]) -> None:
+    """Call ``send(n)`` to enqueue n jobs, as often as keeps ``rate`` jobs/s for ``seconds``."""
+    pacer = Pacer(rate, seconds)
+    while pacer.running:
+        if (n := pacer.due()) > 0:
+            send(n)
+            pacer.add(n)
+        else:
+            time.sleep(0.005)
+    pacer.finish()
+
+
+async def pace_async(rate: float, seconds: float, send: Callable[[int], Awaitable[None]]) -> None:
+    """``pace`` for an asyncio producer."""
+    pacer = Pacer(rate, seconds)
+    while pacer.running:
+        if (n := pacer.due()) > 0:
+            await send(n)
+            pacer.add(n)
+        else:
+            await asyncio.sleep(0.005)
+    pacer.finish()
+
+
+def command_line(
+    doc: str | None,
+    *,
+    worker: Callable[[int], Any],
+    enqueue: Callable[[int], Any],
+    produce: Callable[[float, float], Any],
+    schema: Callable[[], Any] | None = None,
+) -> None:
+    """The command line every peer's script has: ``worker --slots``, ``enqueue --jobs``,
+    ``produce --rate --seconds`` (and ``schema`` where the system has one). Coroutine
+    functions run under ``asyncio.run``."""
+    parser = argparse.ArgumentParser(description=doc)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("worker").add_argument("--slots", type=int, required=True)
+    sub.add_parser("enqueue").add_argument("--jobs", type=int, required=True)
+    p = sub.add_parser("produce")
+    p.add_argument("--rate", type=float, required=True)
+    p.add_argument("--seconds", type=float, required=True)
+    if schema:
+        sub.add_parser("schema")
+    args = parser.parse_args()
+    calls: dict[str, Callable[[], Any]] = {
+        "worker": lambda: worker(args.slots),
+        "enqueue": lambda: enqueue(args.jobs),
+        "produce": lambda: produce(args.rate, args.seconds),
+    }
+    if schema:
+        calls["schema"] = schema
+    result = calls[args.command]()
+    if inspect.isawaitable(result):
+        asyncio.run(result)  # type: ignore[arg-type]

@@ -6,13 +6,12 @@ Worker: arq's ``Worker`` with ``max_jobs=--slots`` (asyncio); otherwise its defa
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import time
 from typing import Any
 
-from _probe import Pacer, emit, probe, stamp
+from _probe import command_line, emit, pace_async, probe, stamp
 from arq import Worker, create_pool
 from arq.connections import RedisSettings
 from arq.worker import func
@@ -56,33 +55,9 @@ async def enqueue(jobs: int) -> None:
 
 async def produce(rate: float, seconds: float) -> None:
     pool = await create_pool(settings())
-    pacer = Pacer(rate, seconds)
-    while pacer.running:
-        if (n := pacer.due()) > 0:
-            await _enqueue(pool, n, stamp())
-            pacer.add(n)
-        else:
-            await asyncio.sleep(0.005)
-    pacer.finish()
+    await pace_async(rate, seconds, lambda n: _enqueue(pool, n, stamp()))
     await pool.aclose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("worker").add_argument("--slots", type=int, required=True)
-    sub.add_parser("enqueue").add_argument("--jobs", type=int, required=True)
-    p = sub.add_parser("produce")
-    p.add_argument("--rate", type=float, required=True)
-    p.add_argument("--seconds", type=float, required=True)
-    args = parser.parse_args()
-    if args.command == "worker":
-        worker(args.slots)
-    elif args.command == "enqueue":
-        asyncio.run(enqueue(args.jobs))
-    else:
-        asyncio.run(produce(args.rate, args.seconds))
-
-
 if __name__ == "__main__":
-    main()
+    command_line(__doc__, worker=worker, enqueue=enqueue, produce=produce)

@@ -19,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _probe import Pacer, emit, probe, stamp
+from _probe import emit, pace_async, probe, stamp
 from pydantic import BaseModel, ConfigDict
 
 from conveyor.handlers.registry import JobContext, Registry
@@ -83,15 +83,12 @@ async def produce(rate: float, seconds: float) -> None:
     from conveyor.engine.models import JobSpec
 
     pool, jobs = await _jobs()
-    pacer = Pacer(rate, seconds)
-    while pacer.running:
-        if (n := pacer.due()) > 0:
-            t = stamp()
-            await jobs.enqueue([JobSpec(type="noop", payload={"t": t}) for _ in range(n)])
-            pacer.add(n)
-        else:
-            await asyncio.sleep(0.005)
-    pacer.finish()
+
+    async def send(n: int) -> None:
+        t = stamp()
+        await jobs.enqueue([JobSpec(type="noop", payload={"t": t}) for _ in range(n)])
+
+    await pace_async(rate, seconds, send)
     await pool.close()
 
 

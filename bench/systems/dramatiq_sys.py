@@ -6,14 +6,13 @@ Worker: ``dramatiq.Worker`` with ``worker_threads=--slots``; otherwise Dramatiq'
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import threading
 import time
 
 import dramatiq
-from _probe import Pacer, emit, probe, stamp
+from _probe import command_line, emit, pace, probe, stamp
 from dramatiq.brokers.redis import RedisBroker
 
 broker = RedisBroker(url=os.environ["BENCH_REDIS_URL"])
@@ -45,33 +44,12 @@ def enqueue(jobs: int) -> None:
 
 
 def produce(rate: float, seconds: float) -> None:
-    pacer = Pacer(rate, seconds)
-    while pacer.running:
-        if (n := pacer.due()) > 0:
-            for _ in range(n):
-                noop.send(stamp())
-            pacer.add(n)
-        else:
-            time.sleep(0.005)
-    pacer.finish()
+    def send(n: int) -> None:
+        for _ in range(n):
+            noop.send(stamp())
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("worker").add_argument("--slots", type=int, required=True)
-    sub.add_parser("enqueue").add_argument("--jobs", type=int, required=True)
-    p = sub.add_parser("produce")
-    p.add_argument("--rate", type=float, required=True)
-    p.add_argument("--seconds", type=float, required=True)
-    args = parser.parse_args()
-    if args.command == "worker":
-        worker(args.slots)
-    elif args.command == "enqueue":
-        enqueue(args.jobs)
-    else:
-        produce(args.rate, args.seconds)
+    pace(rate, seconds, send)
 
 
 if __name__ == "__main__":
-    main()
+    command_line(__doc__, worker=worker, enqueue=enqueue, produce=produce)

@@ -7,7 +7,6 @@ completion and logged to ``pgqueuer_log`` (its design). Durable tables (its defa
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -15,7 +14,7 @@ import signal
 import time
 
 import asyncpg
-from _probe import Pacer, emit, probe, stamp
+from _probe import command_line, emit, pace_async, probe, stamp
 from pgqueuer import AsyncpgDriver, PgQueuer, Queries
 from pgqueuer.models import Job
 
@@ -57,36 +56,13 @@ async def enqueue(jobs: int) -> None:
 
 async def produce(rate: float, seconds: float) -> None:
     queries = Queries(await connect())
-    pacer = Pacer(rate, seconds)
-    while pacer.running:
-        if (n := pacer.due()) > 0:
-            payload = json.dumps({"t": stamp()}).encode()
-            await queries.enqueue(["noop"] * n, [payload] * n, [0] * n)
-            pacer.add(n)
-        else:
-            await asyncio.sleep(0.005)
-    pacer.finish()
 
+    async def send(n: int) -> None:
+        payload = json.dumps({"t": stamp()}).encode()
+        await queries.enqueue(["noop"] * n, [payload] * n, [0] * n)
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("worker").add_argument("--slots", type=int, required=True)
-    sub.add_parser("schema")
-    sub.add_parser("enqueue").add_argument("--jobs", type=int, required=True)
-    p = sub.add_parser("produce")
-    p.add_argument("--rate", type=float, required=True)
-    p.add_argument("--seconds", type=float, required=True)
-    args = parser.parse_args()
-    if args.command == "worker":
-        asyncio.run(worker(args.slots))
-    elif args.command == "schema":
-        asyncio.run(schema())
-    elif args.command == "enqueue":
-        asyncio.run(enqueue(args.jobs))
-    else:
-        asyncio.run(produce(args.rate, args.seconds))
+    await pace_async(rate, seconds, send)
 
 
 if __name__ == "__main__":
-    main()
+    command_line(__doc__, worker=worker, enqueue=enqueue, produce=produce, schema=schema)

@@ -7,13 +7,11 @@ connections.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import os
 import time
 
 import procrastinate
-from _probe import Pacer, emit, probe, stamp
+from _probe import command_line, emit, pace_async, probe, stamp
 
 # A pool of up to 10 connections, like Conveyor's worker (psycopg_pool's default is a fixed 4).
 app = procrastinate.App(
@@ -47,36 +45,13 @@ async def enqueue(jobs: int) -> None:
 
 async def produce(rate: float, seconds: float) -> None:
     async with app.open_async():
-        pacer = Pacer(rate, seconds)
-        while pacer.running:
-            if (n := pacer.due()) > 0:
-                t = stamp()
-                await noop.batch_defer_async(*({"t": t} for _ in range(n)))
-                pacer.add(n)
-            else:
-                await asyncio.sleep(0.005)
-        pacer.finish()
 
+        async def send(n: int) -> None:
+            t = stamp()
+            await noop.batch_defer_async(*({"t": t} for _ in range(n)))
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("worker").add_argument("--slots", type=int, required=True)
-    sub.add_parser("schema")
-    sub.add_parser("enqueue").add_argument("--jobs", type=int, required=True)
-    p = sub.add_parser("produce")
-    p.add_argument("--rate", type=float, required=True)
-    p.add_argument("--seconds", type=float, required=True)
-    args = parser.parse_args()
-    if args.command == "worker":
-        asyncio.run(worker(args.slots))
-    elif args.command == "schema":
-        asyncio.run(schema())
-    elif args.command == "enqueue":
-        asyncio.run(enqueue(args.jobs))
-    else:
-        asyncio.run(produce(args.rate, args.seconds))
+        await pace_async(rate, seconds, send)
 
 
 if __name__ == "__main__":
-    main()
+    command_line(__doc__, worker=worker, enqueue=enqueue, produce=produce, schema=schema)

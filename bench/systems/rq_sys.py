@@ -6,11 +6,10 @@ RQ runs one job at a time per worker process, forking a "work horse" per job (it
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 
-from _probe import Pacer, emit, probe, stamp
+from _probe import command_line, emit, pace, probe, stamp
 from redis import Redis
 from rq import Queue, Worker
 
@@ -25,7 +24,7 @@ def connection() -> Redis:
     return Redis.from_url(os.environ["BENCH_REDIS_URL"])
 
 
-def worker() -> None:
+def worker(slots: int) -> None:
     redis = connection()
     w = Worker([Queue("default", connection=redis)], connection=redis)
     probe.ready()
@@ -47,32 +46,8 @@ def enqueue(jobs: int) -> None:
 
 def produce(rate: float, seconds: float) -> None:
     queue = Queue("default", connection=connection())
-    pacer = Pacer(rate, seconds)
-    while pacer.running:
-        if (n := pacer.due()) > 0:
-            _enqueue(queue, n, stamp())
-            pacer.add(n)
-        else:
-            time.sleep(0.005)
-    pacer.finish()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("worker").add_argument("--slots", type=int, required=True)
-    sub.add_parser("enqueue").add_argument("--jobs", type=int, required=True)
-    p = sub.add_parser("produce")
-    p.add_argument("--rate", type=float, required=True)
-    p.add_argument("--seconds", type=float, required=True)
-    args = parser.parse_args()
-    if args.command == "worker":
-        worker()
-    elif args.command == "enqueue":
-        enqueue(args.jobs)
-    else:
-        produce(args.rate, args.seconds)
+    pace(rate, seconds, lambda n: _enqueue(queue, n, stamp()))
 
 
 if __name__ == "__main__":
-    main()
+    command_line(__doc__, worker=worker, enqueue=enqueue, produce=produce)
