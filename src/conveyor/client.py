@@ -129,6 +129,14 @@ class Calls:
         return Call("POST", f"/queues/{name}/resume", _as(QueueInfo))
 
     @staticmethod
+    def set_queue_limits(
+        name: str, concurrency_limit: int | None, rate_limit: float | None
+    ) -> Call[QueueInfo]:
+        """Both limits at once; None removes one."""
+        body = {"concurrency_limit": concurrency_limit, "rate_limit": rate_limit}
+        return Call("PATCH", f"/queues/{name}", _as(QueueInfo), json=body)
+
+    @staticmethod
     def create_schedule(schedule: Body) -> Call[Schedule]:
         return Call("POST", "/schedules", _as(Schedule), json=_body(schedule))
 

@@ -152,6 +152,43 @@ async def test_queues_pause_and_resume(
         assert {q["name"]: q for q in client.get("/queues").json()}["mail"]["paused"] is False
 
 
+async def test_queue_limits_are_set_checked_next_to_their_fields_and_cleared(
+    browser_for: Callable[..., Any], api_server: Process, admin_key: str
+) -> None:
+    browser: Browser = await browser_for("operator")
+    with api(api_server, admin_key) as client:
+        client.post("/jobs", json={"type": "noop", "queue": "mail"})
+
+        def limits() -> tuple[object, object]:
+            queue = {q["name"]: q for q in client.get("/queues").json()}["mail"]
+            return queue["concurrency_limit"], queue["rate_limit"]
+
+        assert 'href="/queues/mail/limits"' in browser.get("/queues").text
+        refused = browser.post("/queues/mail/limits", {"concurrency_limit": "two", "rate_limit": "fast"})
+        assert refused.status_code == 422
+        assert (
+            "must be a whole number" in refused.text and "must be a number of jobs per second" in refused.text
+        )
+        assert limits() == (None, None), "nothing was written"
+        out_of_range = browser.post("/queues/mail/limits", {"concurrency_limit": "0", "rate_limit": ""})
+        assert out_of_range.status_code == 422 and "greater than or equal to 1" in out_of_range.text
+
+        assert (
+            browser.post("/queues/mail/limits", {"concurrency_limit": "3", "rate_limit": "0.5"}).status_code
+            == 303
+        )
+        assert limits() == (3, 0.5)
+        assert "Queue mail: 3 at once, 0.5/s." in browser.get("/queues").text
+        form = browser.get("/queues/mail/limits").text
+        assert 'value="3"' in form and 'value="0.5"' in form
+
+        assert (
+            browser.post("/queues/mail/limits", {"concurrency_limit": "", "rate_limit": ""}).status_code
+            == 303
+        )
+        assert limits() == (None, None)
+
+
 async def test_schedule_form_previews_rejects_bad_cron_and_creates(
     browser_for: Callable[..., Any], api_server: Process, admin_key: str
 ) -> None:
