@@ -84,7 +84,9 @@ class Settings(BaseSettings):
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
     oidc_redirect_url: str | None = Field(
-        default=None, description="…/api/v1/sessions/oidc/callback as registered."
+        default=None,
+        description="As registered at the provider: the console's …/sign-in/sso/callback, or the API's "
+        "…/api/v1/sessions/oidc/callback without a console.",
     )
     oidc_default_role: Literal["viewer", "operator"] = Field(
         default="viewer", description="Role of users created at their first SSO sign-in."

@@ -105,11 +105,52 @@ class ApiSession:
             raise
         return value
 
+    async def oidc_start(self, next_path: str) -> str:
+        """The identity provider's sign-in URL for a new single sign-on attempt (the attempt,
+        with ``next_path``, is kept by the API)."""
+        response = await self._raw("/sessions/oidc/start", {"next": next_path})
+        if response.status_code != 302:
+            raise ApiError(response.status_code, _problem(response))
+        return response.headers["location"]
+
+    async def oidc_finish(self, params: dict[str, str]) -> tuple[str, str]:
+        """Hand the provider's answer to the API; return (the page to go to, the session id)."""
+        response = await self._raw("/sessions/oidc/callback", params)
+        if response.status_code != 303:
+            raise ApiError(response.status_code, _problem(response))
+        return response.headers["location"], _session_cookie(response) or ""
+
+    async def _raw(self, path: str, params: dict[str, str]) -> httpx.Response:
+        """A GET whose redirect is the answer (the single sign-on steps)."""
+        try:
+            response = await self.gateway.http.get(path, params=params, follow_redirects=False)
+        except httpx.TimeoutException:
+            raise ApiDown(self.gateway.api_url, "it did not answer in time") from None
+        except httpx.TransportError as exc:
+            raise ApiDown(self.gateway.api_url, type(exc).__name__) from None
+        if response.status_code in (502, 504):
+            raise ApiDown(self.gateway.api_url, f"{response.status_code} {response.reason_phrase}")
+        return response
+
     async def sign_in(self, call: Call[T]) -> tuple[T, str]:
         """Sign in; return the API's answer and the session id from its cookie."""
         value, response = await self.gateway.send(call, {})
-        for header in response.headers.get_list("set-cookie"):
-            name, _, rest = header.partition("=")
-            if name.strip() == API_SESSION_COOKIE:
-                return value, rest.split(";", 1)[0]
+        if session_id := _session_cookie(response):
+            return value, session_id
         raise ApiDown(self.gateway.api_url, "sign-in answered without a session cookie")
+
+
+def _session_cookie(response: httpx.Response) -> str | None:
+    for header in response.headers.get_list("set-cookie"):
+        name, _, rest = header.partition("=")
+        if name.strip() == API_SESSION_COOKIE:
+            return rest.split(";", 1)[0]
+    return None
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {"detail": response.reason_phrase}
+    return body if isinstance(body, dict) else {"detail": str(body)}

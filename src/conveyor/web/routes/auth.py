@@ -1,11 +1,11 @@
-"""Sign in with a password, sign out."""
+"""Sign in with a password or single sign-on (OpenID Connect, through the API), sign out."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
 
 from conveyor.client import ApiError, Calls
 from conveyor.web.auth import (
@@ -86,19 +86,51 @@ async def sign_in(request: Request) -> Response:
         return _sign_in_form(
             request, next_path, email=email, errors=errors, message=problem, status_code=exc.status
         )
+    return _signed_in(request, next_path, session_id, session.expires_at)
+
+
+def _signed_in(request: Request, next_path: str, session_id: str, expires_at: datetime) -> Response:
     response = redirect(next_path)
-    settings = request.app.state.settings
     response.set_cookie(
         CONSOLE_COOKIE,
         session_id,
-        max_age=max(1, int((session.expires_at - datetime.now(UTC)).total_seconds())),
+        max_age=max(1, int((expires_at - datetime.now(UTC)).total_seconds())),
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=request.app.state.settings.cookie_secure,
         path="/",
     )
     response.delete_cookie(SIGN_IN_CSRF_COOKIE, path="/")
     return response
+
+
+def _sso_configured(request: Request) -> None:
+    if not request.app.state.settings.oidc_issuer:
+        raise HTTPException(404)
+
+
+@router.get("/sign-in/sso")
+async def sso_start(request: Request, next: str = "/") -> Response:
+    """Off to the identity provider; the API keeps the attempt (state, nonce, PKCE verifier)."""
+    _sso_configured(request)
+    url = await gateway(request).session(None).oidc_start(local_path(next))
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/sign-in/sso/callback")
+async def sso_callback(request: Request) -> Response:
+    """The provider sends the browser back here (CONVEYOR_OIDC_REDIRECT_URL points at it); the
+    API checks the answer and opens the session this console then keeps in its own cookie."""
+    _sso_configured(request)
+    api = gateway(request)
+    params = {k: v for k, v in request.query_params.items() if k in ("state", "code", "error")}
+    try:
+        next_path, session_id = await api.session(None).oidc_finish(params)
+        session = await api.session(session_id).call(Calls.current_session())
+    except ApiError as exc:
+        detail = exc.problem.get("detail") or exc.problem.get("title") or str(exc)
+        return _sign_in_form(request, "/", message=f"Single sign-on failed: {detail}", status_code=exc.status)
+    return _signed_in(request, local_path(next_path), session_id, session.expires_at)
 
 
 @router.post("/sign-out")
