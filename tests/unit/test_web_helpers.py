@@ -70,3 +70,25 @@ def test_form_parsers_report_by_field() -> None:
     assert parse_int("7", "priority", errors) == 7
     assert parse_int("", "priority", errors, default=0) == 0
     assert parse_int("high", "priority", errors) is None and errors == {"priority": "must be a whole number"}
+
+
+def test_overview_charts_fill_empty_buckets_and_scale_to_the_peak() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from conveyor.web.charts import HEIGHT, Bucket, throughput_and_failures
+
+    since = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    series = [  # only buckets with events come back from the API
+        Bucket(since + timedelta(seconds=60), succeeded=120, dead=0, retried=0),
+        Bucket(since + timedelta(seconds=180), succeeded=30, dead=6, retried=4),
+    ]
+    throughput, failures = throughput_and_failures(series, since, 60, 4)
+    ys = [float(p.split(",")[1]) for p in throughput.points.split()]
+    assert len(ys) == 4, "every bucket of the window is drawn"
+    assert ys[0] == ys[2] == HEIGHT - 2, "empty buckets sit on the baseline"
+    assert ys[1] == min(ys), "the peak is the highest point"
+    assert (throughput.peak, throughput.latest) == (2.0, 0.5)
+    assert (failures.peak, failures.latest) == (25.0, 25.0)  # (6 + 4) / 40 attempts
+    assert "peak 2/s, latest 0.5/s" in throughput.summary
+    empty, _ = throughput_and_failures([], since, 60, 3)
+    assert empty.peak == 0.0 and {float(p.split(",")[1]) for p in empty.points.split()} == {HEIGHT - 2}

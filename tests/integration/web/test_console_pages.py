@@ -289,5 +289,11 @@ async def test_overview_shows_queues_and_throughput(
     assert live.status_code == 200 and "<html" not in live.text
     assert 'data-testid="succeeded">3<' in live.text
     assert '<a href="/jobs?queue=later">later</a>' in live.text
+    assert live.text.count('data-testid="chart"') == 2
+    assert 'aria-label="Jobs succeeded per second: peak' in live.text
     full = browser.get("/")
-    assert 'hx-get="/overview/live"' in full.text and 'hx-trigger="every 5s"' in full.text
+    assert 'hx-get="/overview/live?window=1h"' in full.text and 'hx-trigger="every 5s"' in full.text
+    day = browser.get("/", params={"window": "24h"}).text
+    assert 'hx-get="/overview/live?window=24h"' in day and "Succeeded, last 24h" in day
+    assert 'data-testid="succeeded">3<' in day
+    assert 'hx-get="/overview/live?window=1h"' in browser.get("/", params={"window": "forever"}).text

@@ -1,8 +1,10 @@
-"""Overview: queue depth and age, recent failures, throughput; refreshed live by HTMX polling."""
+"""Overview: throughput and failure-rate charts over a chosen window, queue depth and age, recent
+failures; refreshed live by HTMX polling."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,19 +12,35 @@ from fastapi.responses import Response
 
 from conveyor.client import Calls
 from conveyor.web.auth import Viewer, ViewerDep
+from conveyor.web.charts import Bucket, throughput_and_failures
 from conveyor.web.render import page
 
 router = APIRouter()
 REFRESH_SECONDS = 5
+# The windows offered, each drawn as BUCKETS points.
+WINDOWS = {"15m": 900, "1h": 3600, "6h": 6 * 3600, "24h": 86400}
+DEFAULT_WINDOW = "1h"
+BUCKETS = 30
 
 
-async def _numbers(viewer: Viewer) -> dict[str, Any]:
+async def _numbers(viewer: Viewer, window: str) -> dict[str, Any]:
+    window = window if window in WINDOWS else DEFAULT_WINDOW
+    seconds_in_window = WINDOWS[window]
+    bucket_seconds = seconds_in_window // BUCKETS
+    # Aligned to the bucket, so a poll a few seconds later draws the same buckets.
+    now = datetime.now(UTC)
+    until = datetime.fromtimestamp((now.timestamp() // bucket_seconds + 1) * bucket_seconds, UTC)
+    since = until - timedelta(seconds=seconds_in_window)
     # Three independent reads: in parallel, so the page costs one API round trip of latency.
     queues, failures, analytics = await asyncio.gather(
         viewer.api.call(Calls.queues()),
         viewer.api.call(Calls.dead_letter(limit=5)),
-        viewer.api.call(Calls.analytics()),
+        viewer.api.call(
+            Calls.analytics(since=since.isoformat(), until=until.isoformat(), bucket_seconds=bucket_seconds)
+        ),
     )
+    series = [Bucket(b.bucket_start, b.succeeded, b.dead, b.retried) for b in analytics.series]
+    charts = throughput_and_failures(series, since, bucket_seconds, BUCKETS)
     seconds = max(1.0, (analytics.until - analytics.since).total_seconds())
     totals = {
         key: sum(getattr(b, key) for b in analytics.breakdown)
@@ -37,15 +55,18 @@ async def _numbers(viewer: Viewer) -> dict[str, Any]:
         "success_rate": totals["succeeded"] / finished if finished else None,
         "breakdown": analytics.breakdown,
         "refresh_seconds": REFRESH_SECONDS,
+        "charts": charts,
+        "window": window,
+        "windows": list(WINDOWS),
     }
 
 
 @router.get("/")
-async def overview(request: Request, viewer: ViewerDep) -> Response:
-    return page(request, "overview.html", viewer, **await _numbers(viewer))
+async def overview(request: Request, viewer: ViewerDep, window: str = DEFAULT_WINDOW) -> Response:
+    return page(request, "overview.html", viewer, **await _numbers(viewer, window))
 
 
 @router.get("/overview/live")
-async def overview_live(request: Request, viewer: ViewerDep) -> Response:
+async def overview_live(request: Request, viewer: ViewerDep, window: str = DEFAULT_WINDOW) -> Response:
     """The part of the overview that polling replaces."""
-    return page(request, "overview_live.html", viewer, **await _numbers(viewer))
+    return page(request, "overview_live.html", viewer, **await _numbers(viewer, window))
