@@ -23,6 +23,7 @@ from tests.support import Process, free_port, process_env
 
 TABLES = (
     "jobs",
+    "workers",
     "job_events",
     "schedules",
     "queues",

@@ -22,7 +22,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from conveyor.api.pagination import Page
 from conveyor.api.routes.analytics import Analytics
-from conveyor.api.routes.jobs import BatchResult, QueueStats, Replayed
+from conveyor.api.routes.jobs import BatchResult, QueueStats, Replayed, WorkerInfo
 from conveyor.api.routes.jobs import Queue as QueueInfo
 from conveyor.api.routes.schedules import Preview
 from conveyor.api.routes.sessions import Session
@@ -127,6 +127,10 @@ class Calls:
     @staticmethod
     def resume_queue(name: str) -> Call[QueueInfo]:
         return Call("POST", f"/queues/{name}/resume", _as(QueueInfo))
+
+    @staticmethod
+    def workers() -> Call[list[WorkerInfo]]:
+        return Call("GET", "/workers", _as(list[WorkerInfo]))
 
     @staticmethod
     def set_queue_limits(

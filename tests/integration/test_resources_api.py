@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
 
 from tests.integration.test_api import assert_problem
-from tests.support import Process
+from tests.support import Process, eventually
 
 
 @pytest.fixture
@@ -27,6 +29,22 @@ def kill(database_url: str, *ids: int) -> None:
             " WHERE id = ANY(%s)",
             [list(ids)],
         )
+
+
+async def test_workers_are_listed_with_their_slots_until_they_stop(
+    http: httpx.Client, start_worker: Callable[..., Any]
+) -> None:
+    assert http.get("/workers").json() == []
+    worker = start_worker(concurrency=7, queues=["default", "mail"])
+
+    async def listed() -> list[dict[str, Any]]:
+        return list(http.get("/workers").json())
+
+    [seen] = await eventually(listed, timeout=10, what="the worker to announce itself")
+    assert seen["id"] == worker.worker.worker_id
+    assert (seen["concurrency"], seen["busy"], seen["queues"]) == (7, 0, ["default", "mail"])
+    await worker.stop()
+    assert http.get("/workers").json() == [], "a worker that stops takes itself off the list"
 
 
 def test_queue_overview_pause_resume_and_deprecated_field(http: httpx.Client) -> None:

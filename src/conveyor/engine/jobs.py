@@ -263,6 +263,13 @@ class Jobs:
         async with self.pool.connection() as conn:
             return await (await conn.execute(sql("queue_overview"))).fetchall()
 
+    async def workers(self, within_seconds: float) -> list[dict[str, Any]]:
+        """Workers that announced themselves within ``within_seconds``."""
+        async with self.pool.connection() as conn:
+            return await (
+                await conn.execute(sql("live_workers"), {"within_seconds": within_seconds})
+            ).fetchall()
+
     async def replay_dead(
         self, *, queue: str | None = None, type: str | None = None, limit: int = 1000
     ) -> list[int]:

@@ -54,6 +54,8 @@ class WorkerConfig:
     listen_url: str | None = None  # None: no LISTEN, poll only
     # After a wake-up, wait this long so slots freed together are claimed in one round trip.
     fetch_cooldown: float = 0.001
+    # How often the worker announces itself (conveyor.workers: slots and busy slots).
+    presence_interval: float = 5.0
 
 
 def new_worker_id() -> str:
@@ -95,6 +97,7 @@ class Worker:
         background = [
             asyncio.create_task(self.completer.run(), name="completer"),
             asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
+            asyncio.create_task(self._presence_loop(), name="presence"),
         ]
         if self.config.listen_url:
             background.append(
@@ -115,6 +118,7 @@ class Worker:
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
+        await self._announce("worker_gone", {"id": self.worker_id})
         self._threads.shutdown(wait=False, cancel_futures=True)
         log.info("worker_stopped", worker_id=self.worker_id)
 
@@ -340,6 +344,29 @@ class Worker:
             retry_in=round(retry_in, 3),
         )
         return Outcome(row["id"], ctx.attempt, state, error=error, retry_in=retry_in)
+
+    # -- presence ----------------------------------------------------------------------------
+
+    async def _presence_loop(self) -> None:
+        while True:
+            await self._announce(
+                "worker_seen",
+                {
+                    "id": self.worker_id,
+                    "queues": self.config.queues,
+                    "concurrency": self.config.concurrency,
+                    "busy": len(self.running),
+                },
+            )
+            await asyncio.sleep(self.config.presence_interval)
+
+    async def _announce(self, query: str, params: dict[str, Any]) -> None:
+        # Presence is for people looking at the console: never worth failing a worker over.
+        try:
+            async with self.pool.connection(timeout=2) as conn:
+                await conn.execute(sql(query), params)
+        except Exception as exc:
+            log.warning("presence_failed", error=str(exc))
 
     # -- heartbeat ---------------------------------------------------------------------------
 

@@ -289,6 +289,7 @@ async def test_overview_shows_queues_and_throughput(
     assert live.status_code == 200 and "<html" not in live.text
     assert 'data-testid="succeeded">3<' in live.text
     assert '<a href="/jobs?queue=later">later</a>' in live.text
+    assert re.search(r'data-testid="slots">\d+<small> of 20</small>', live.text), "one worker, 20 slots"
     assert live.text.count('data-testid="chart"') == 2
     assert 'aria-label="Jobs succeeded per second: peak' in live.text
     full = browser.get("/")

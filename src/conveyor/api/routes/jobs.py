@@ -1,7 +1,8 @@
-"""/api/v1/jobs: submit, list, read, cancel, retry; dead-letter replay; queue controls."""
+"""/api/v1/jobs: submit, list, read, cancel, retry; dead-letter replay; queue controls; workers."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
@@ -219,6 +220,25 @@ async def replay_dead_letter(filters: ReplayFilter, jobs: JobsDep, _: CanWriteJo
 @router.get("/queues", response_model=list[QueueStats], tags=["queues"])
 async def list_queues(jobs: JobsDep, _: CanReadQueues) -> list[QueueStats]:
     return [QueueStats.model_validate(row) for row in await jobs.queues()]
+
+
+class WorkerInfo(BaseModel):
+    id: str
+    queues: list[str]
+    concurrency: int = Field(description="Slots: jobs it runs at once.")
+    busy: int = Field(description="Slots running a job at its last announcement.")
+    started_at: datetime
+    seen_at: datetime
+
+
+# Workers announce themselves every 5 s; three missed announcements and one is not listed.
+WORKER_SILENCE_SECONDS = 15.0
+
+
+@router.get("/workers", response_model=list[WorkerInfo], tags=["queues"])
+async def list_workers(jobs: JobsDep, _: CanReadQueues) -> list[WorkerInfo]:
+    """Running workers, their slots and how many are busy (as of each one's last announcement)."""
+    return [WorkerInfo.model_validate(row) for row in await jobs.workers(WORKER_SILENCE_SECONDS)]
 
 
 QueuePath = Annotated[str, Path(pattern=QUEUE_PATTERN)]

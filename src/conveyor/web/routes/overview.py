@@ -1,5 +1,5 @@
-"""Overview: throughput and failure-rate charts over a chosen window, queue depth and age, recent
-failures; refreshed live by HTMX polling."""
+"""Overview: throughput and failure-rate charts over a chosen window, queue depth and age, worker
+slots busy, recent failures; refreshed live by HTMX polling."""
 
 from __future__ import annotations
 
@@ -31,9 +31,10 @@ async def _numbers(viewer: Viewer, window: str) -> dict[str, Any]:
     now = datetime.now(UTC)
     until = datetime.fromtimestamp((now.timestamp() // bucket_seconds + 1) * bucket_seconds, UTC)
     since = until - timedelta(seconds=seconds_in_window)
-    # Three independent reads: in parallel, so the page costs one API round trip of latency.
-    queues, failures, analytics = await asyncio.gather(
+    # Independent reads, in parallel: the page costs one API round trip of latency.
+    queues, workers, failures, analytics = await asyncio.gather(
         viewer.api.call(Calls.queues()),
+        viewer.api.call(Calls.workers()),
         viewer.api.call(Calls.dead_letter(limit=5)),
         viewer.api.call(
             Calls.analytics(since=since.isoformat(), until=until.isoformat(), bucket_seconds=bucket_seconds)
@@ -56,6 +57,9 @@ async def _numbers(viewer: Viewer, window: str) -> dict[str, Any]:
         "breakdown": analytics.breakdown,
         "refresh_seconds": REFRESH_SECONDS,
         "charts": charts,
+        "workers": workers,
+        "slots": sum(w.concurrency for w in workers),
+        "slots_busy": sum(w.busy for w in workers),
         "window": window,
         "windows": list(WINDOWS),
     }
