@@ -85,6 +85,8 @@ def install(lockfile: Path, dest: Path) -> list[str]:
     done = []
     for name, version, url, integrity in packages(lockfile):
         target = dest / name
+        if not target.resolve().is_relative_to(dest.resolve()):
+            raise AssetError(f"{lockfile}: package name {name!r} points outside {dest}")
         stamp = target / ".integrity"
         if stamp.is_file() and stamp.read_text() == integrity:
             continue

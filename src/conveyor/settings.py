@@ -187,7 +187,6 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
 
 
-@lru_cache(maxsize=1)
 def require_database_url(settings: Settings) -> str | None:
     """The configured database URL; in production there must be one (checked where a database
     is needed, not at load: the console has no database and gets no credentials for one)."""
@@ -199,5 +198,6 @@ def require_database_url(settings: Settings) -> str | None:
     return settings.database_url
 
 
+@lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings()

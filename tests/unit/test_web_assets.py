@@ -57,3 +57,16 @@ def test_packages_with_install_scripts_or_dependencies_are_refused(tmp_path: Pat
     path.write_text(json.dumps(lock))
     with pytest.raises(web_assets.AssetError, match="evil is not a self-contained package"):
         web_assets.packages(path)
+
+
+def test_a_package_name_pointing_outside_the_destination_is_refused(tmp_path: Path) -> None:
+    lock = {
+        "lockfileVersion": 3,
+        "packages": {"node_modules/../../escape": {"version": "1.0.0", "integrity": "sha512-x"}},
+    }
+    path = tmp_path / "package-lock.json"
+    path.write_text(json.dumps(lock))
+    dest = tmp_path / "web" / "node_modules"
+    dest.mkdir(parents=True)
+    with pytest.raises(web_assets.AssetError, match="points outside"):
+        web_assets.install(path, dest)  # refused before anything is downloaded or deleted

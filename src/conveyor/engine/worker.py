@@ -374,7 +374,10 @@ class Worker:
         interval = self.config.lease_seconds / 3
         while True:
             await asyncio.sleep(interval)
-            ids = list(self.running) + self.completer.pending_ids()
+            # The attempts asked about: a job that finished and was claimed again meanwhile is a
+            # new attempt, not the one this heartbeat asked about.
+            asked = dict(self.running)
+            ids = list(asked) + self.completer.pending_ids()
             if not ids:
                 continue
             try:
@@ -394,11 +397,10 @@ class Worker:
                 continue
             held = {row["id"]: row["cancel_requested"] for row in rows}
             # Only the jobs this heartbeat asked about: a batch claimed while it was in flight
-            # is not in `ids`, and must not be taken for lost.
-            for job_id in ids:
-                running = self.running.get(job_id)
-                if running is None:
-                    continue  # finished meanwhile, or an outcome waiting in the completer
+            # is not in `asked`, and must not be taken for lost.
+            for job_id, running in asked.items():
+                if self.running.get(job_id) is not running:
+                    continue  # finished meanwhile (and perhaps claimed again: a new attempt)
                 if job_id not in held:
                     if running.task.done():
                         continue

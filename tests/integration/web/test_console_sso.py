@@ -49,10 +49,23 @@ def test_sign_in_with_single_sign_on_lands_on_the_page_asked_for(sso_console: Pr
         assert landed.status_code == 303 and landed.headers["location"] == "/jobs?state=dead"
         jobs = browser.get("/jobs?state=dead")
         assert jobs.status_code == 200 and "grace@example.com" in jobs.text
-        # The same answer cannot be used twice.
+        # The answer only counts in the browser that started the sign-in: pushed to someone
+        # else's browser, it would sign them into this account.
         with console_client(sso_console.base_url) as other:
-            replayed = other.get(callback)
-            assert replayed.status_code == 400 and "Single sign-on failed" in replayed.text
+            pushed = other.get(callback)
+            assert pushed.status_code == 403 and "not started in this browser" in pushed.text
+            assert "conveyor_console" not in other.cookies
+        # Used once: replayed in the same browser, the attempt is gone.
+        assert browser.get(callback).status_code == 403
+
+
+def test_an_answer_for_another_attempt_is_refused_by_the_api(sso_console: Process) -> None:
+    with console_client(sso_console.base_url) as browser:
+        start = browser.get("/sign-in/sso")
+        back = httpx.post(start.headers["location"], data={"sub": "eve@example.com"})
+        forged = back.headers["location"].replace("code=", "code=forged")
+        refused = browser.get(forged)
+        assert refused.status_code == 400 and "Single sign-on failed" in refused.text
 
 
 def test_without_configuration_there_is_no_single_sign_on(console: Process) -> None:

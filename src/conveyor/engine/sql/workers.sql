@@ -2,7 +2,7 @@
 -- A worker's periodic announcement: its queues, slots and busy slots. Also forgets workers
 -- silent for an hour (stopped without saying so: killed, or their host gone).
 WITH forgotten AS (
-    DELETE FROM conveyor.workers WHERE seen_at < now() - interval '1 hour'
+    DELETE FROM conveyor.workers WHERE seen_at < now() - interval '1 hour' AND id <> %(id)s
 )
 INSERT INTO conveyor.workers (id, queues, concurrency, busy)
 VALUES (%(id)s, %(queues)s, %(concurrency)s, %(busy)s)

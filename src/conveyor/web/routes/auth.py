@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -109,12 +110,25 @@ def _sso_configured(request: Request) -> None:
         raise HTTPException(404)
 
 
+# The attempt's `state`, kept by the browser that started it: an answer from the provider
+# arriving in another browser (someone else's sign-in, pushed to a victim) is refused.
+SSO_STATE_COOKIE = "conveyor_sso_state"
+SSO_ATTEMPT_SECONDS = 600  # the API forgets an attempt after 10 minutes too
+
+
 @router.get("/sign-in/sso")
 async def sso_start(request: Request, next: str = "/") -> Response:
     """Off to the identity provider; the API keeps the attempt (state, nonce, PKCE verifier)."""
     _sso_configured(request)
     url = await gateway(request).session(None).oidc_start(local_path(next))
-    return RedirectResponse(url, status_code=303)
+    state = parse_qs(urlsplit(url).query).get("state", [""])[0]
+    response = RedirectResponse(url, status_code=303)
+    # Lax, not Strict: the provider's redirect back here is a cross-site navigation.
+    response.set_cookie(
+        SSO_STATE_COOKIE, state, max_age=SSO_ATTEMPT_SECONDS, httponly=True, samesite="lax",
+        secure=request.app.state.settings.cookie_secure, path="/sign-in/sso",
+    )  # fmt: skip
+    return response
 
 
 @router.get("/sign-in/sso/callback")
@@ -124,13 +138,18 @@ async def sso_callback(request: Request) -> Response:
     _sso_configured(request)
     api = gateway(request)
     params = {k: v for k, v in request.query_params.items() if k in ("state", "code", "error")}
+    if not tokens_match(params.get("state", ""), request.cookies.get(SSO_STATE_COOKIE, "")):
+        message = "Single sign-on failed: this sign-in was not started in this browser. Please start again."
+        return _sign_in_form(request, "/", message=message, status_code=403)
     try:
         next_path, session_id = await api.session(None).oidc_finish(params)
         session = await api.session(session_id).call(Calls.current_session())
     except ApiError as exc:
         detail = exc.problem.get("detail") or exc.problem.get("title") or str(exc)
         return _sign_in_form(request, "/", message=f"Single sign-on failed: {detail}", status_code=exc.status)
-    return _signed_in(request, local_path(next_path), session_id, session.expires_at)
+    response = _signed_in(request, local_path(next_path), session_id, session.expires_at)
+    response.delete_cookie(SSO_STATE_COOKIE, path="/sign-in/sso")
+    return response
 
 
 @router.post("/sign-out")
