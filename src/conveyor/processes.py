@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import structlog
 import uvicorn
+from starlette.types import ASGIApp
 
 from conveyor.api.app import create_app, engine_defaults
 from conveyor.engine.jobs import Jobs
@@ -53,18 +54,19 @@ def _on_stop_signals(callback: Callable[[], None]) -> None:
         loop.add_signal_handler(signum, callback)
 
 
-def run_api(settings: Settings, port: int, host: str) -> None:
-    url = _setup("api", settings)
-    log.info("api_starting", port=port, host=host)
+def _serve_http(app: ASGIApp, host: str, port: int, *, grace: int, access_log: bool = True) -> bool:
+    """Serve an ASGI app until SIGTERM/SIGINT; False if it never started (lifespan failed,
+    and uvicorn has logged why)."""
     server = _Server(
         uvicorn.Config(
-            create_app(settings, url),
+            app,
             host=host,
             port=port,
             log_config=None,
+            access_log=access_log,
             proxy_headers=False,
             server_header=False,
-            timeout_graceful_shutdown=20,
+            timeout_graceful_shutdown=grace,
         )
     )
 
@@ -73,7 +75,13 @@ def run_api(settings: Settings, port: int, host: str) -> None:
         await server.serve()
 
     asyncio.run(serve())
-    if not server.started:  # the lifespan failed; uvicorn has logged why
+    return bool(server.started)
+
+
+def run_api(settings: Settings, port: int, host: str) -> None:
+    url = _setup("api", settings)
+    log.info("api_starting", port=port, host=host)
+    if not _serve_http(create_app(settings, url), host, port, grace=20):
         raise SystemExit(3)
     log.info("api_exited")
 
@@ -85,24 +93,7 @@ def run_web(settings: Settings, port: int, host: str) -> None:
     configure_logging("web", settings.log_level)
     configure_tracing("web")
     log.info("web_starting", port=port, host=host, api_url=settings.api_url)
-    server = _Server(
-        uvicorn.Config(
-            create_web_app(settings),
-            host=host,
-            port=port,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-            server_header=False,
-            timeout_graceful_shutdown=10,
-        )
-    )
-
-    async def serve() -> None:
-        _on_stop_signals(lambda: setattr(server, "should_exit", True))
-        await server.serve()
-
-    asyncio.run(serve())
+    _serve_http(create_web_app(settings), host, port, grace=10, access_log=False)
     log.info("web_exited")
 
 
