@@ -75,12 +75,13 @@ def test_form_parsers_report_by_field() -> None:
 def test_overview_charts_fill_empty_buckets_and_scale_to_the_peak() -> None:
     from datetime import UTC, datetime, timedelta
 
-    from conveyor.web.charts import HEIGHT, Bucket, throughput_and_failures
+    from conveyor.api.routes.analytics import Bucket
+    from conveyor.web.charts import HEIGHT, throughput_and_failures
 
     since = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     series = [  # only buckets with events come back from the API
-        Bucket(since + timedelta(seconds=60), succeeded=120, dead=0, retried=0),
-        Bucket(since + timedelta(seconds=180), succeeded=30, dead=6, retried=4),
+        Bucket(bucket_start=since + timedelta(seconds=60), succeeded=120, dead=0, retried=0),
+        Bucket(bucket_start=since + timedelta(seconds=180), succeeded=30, dead=6, retried=4),
     ]
     throughput, failures = throughput_and_failures(series, since, 60, 4)
     ys = [float(p.split(",")[1]) for p in throughput.points.split()]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from conveyor.api.routes.analytics import Bucket
+
 WIDTH, HEIGHT = 300, 100
 
 
@@ -33,20 +35,12 @@ def line(title: str, unit: str, values: list[float]) -> Chart:
     return Chart(title, unit, points, peak, values[-1] if values else 0.0)
 
 
-@dataclass(frozen=True)
-class Bucket:
-    start: datetime
-    succeeded: int
-    dead: int
-    retried: int
-
-
 def per_bucket(
     series: list[Bucket], since: datetime, bucket_seconds: int, count: int
 ) -> list[tuple[int, int, int]]:
     """(succeeded, dead, retried) for every bucket of the window, empty buckets included (the
     API returns only buckets that had events)."""
-    by_start = {b.start: b for b in series}
+    by_start = {b.bucket_start: b for b in series}
     out = []
     for i in range(count):
         b = by_start.get(since + timedelta(seconds=i * bucket_seconds))

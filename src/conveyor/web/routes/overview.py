@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from conveyor.client import Calls
 from conveyor.web.auth import Viewer, ViewerDep
-from conveyor.web.charts import Bucket, throughput_and_failures
+from conveyor.web.charts import throughput_and_failures
 from conveyor.web.render import page
 
 router = APIRouter()
@@ -40,8 +40,7 @@ async def _numbers(viewer: Viewer, window: str) -> dict[str, Any]:
             Calls.analytics(since=since.isoformat(), until=until.isoformat(), bucket_seconds=bucket_seconds)
         ),
     )
-    series = [Bucket(b.bucket_start, b.succeeded, b.dead, b.retried) for b in analytics.series]
-    charts = throughput_and_failures(series, since, bucket_seconds, BUCKETS)
+    charts = throughput_and_failures(analytics.series, since, bucket_seconds, BUCKETS)
     seconds = max(1.0, (analytics.until - analytics.since).total_seconds())
     totals = {
         key: sum(getattr(b, key) for b in analytics.breakdown)
