@@ -49,22 +49,22 @@ class Gateway:
         if request_id := structlog.contextvars.get_contextvars().get("request_id"):
             headers["X-Request-Id"] = str(request_id)
         propagate.inject(headers)  # traceparent: a job submitted here joins the page's trace
-        try:
-            response = await self.http.request(
-                call.method,
-                call.path,
-                json=call.json,
-                params=call.params,
-                headers={**call.headers, **headers},
-            )
-        except httpx.TimeoutException:
-            raise ApiDown(self.api_url, "it did not answer in time") from None
-        except httpx.TransportError as exc:
-            raise ApiDown(self.api_url, type(exc).__name__) from None
+        response = await self.request(
+            call.method, call.path, json=call.json, params=call.params, headers={**call.headers, **headers}
+        )
         if response.status_code in (502, 503, 504):
             detail = _detail(response) or response.reason_phrase
             raise ApiDown(self.api_url, f"{response.status_code} {detail}")
         return call.read(response), response
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP request to the API; an unreachable or silent API is ``ApiDown``."""
+        try:
+            return await self.http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise ApiDown(self.api_url, "it did not answer in time") from None
+        except httpx.TransportError as exc:
+            raise ApiDown(self.api_url, type(exc).__name__) from None
 
     async def ready(self) -> None:
         """For the console's /readyz: the API itself must be ready."""
@@ -122,12 +122,7 @@ class ApiSession:
 
     async def _raw(self, path: str, params: dict[str, str]) -> httpx.Response:
         """A GET whose redirect is the answer (the single sign-on steps)."""
-        try:
-            response = await self.gateway.http.get(path, params=params, follow_redirects=False)
-        except httpx.TimeoutException:
-            raise ApiDown(self.gateway.api_url, "it did not answer in time") from None
-        except httpx.TransportError as exc:
-            raise ApiDown(self.gateway.api_url, type(exc).__name__) from None
+        response = await self.gateway.request("GET", path, params=params, follow_redirects=False)
         if response.status_code in (502, 504):
             raise ApiDown(self.gateway.api_url, f"{response.status_code} {response.reason_phrase}")
         return response
