@@ -82,16 +82,18 @@ class Stack:
     env: dict[str, str]
 
 
-def wait_ready(containers: Containers, name: str, url: str, timeout: float = 90) -> None:
-    def ready() -> bool:
+def wait_for(containers: Containers, name: str, url: str, timeout: float = 90) -> None:
+    """Until ``url`` answers 200; the container exiting meanwhile fails at once, with its logs."""
+
+    def answers() -> bool:
         if not containers.running(name):
             raise AssertionError(f"{name} exited:\n{containers.logs(name)[-4000:]}")
         try:
-            return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+            return httpx.get(url, timeout=2).status_code == 200
         except httpx.HTTPError:
             return False
 
-    wait_until(ready, timeout=timeout, interval=0.3, what=f"{name} /readyz")
+    wait_until(answers, timeout=timeout, interval=0.3, what=f"{name} {url}")
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +137,7 @@ def stack(containers: Containers, database_url: str) -> Stack:
     for name, url in (
         (api, s.api_url), (worker, s.worker_url), (scheduler, s.scheduler_url), (web, s.web_url),
     ):  # fmt: skip
-        wait_ready(containers, name, url)
+        wait_for(containers, name, f"{url}/readyz")
     return s
 
 
@@ -320,16 +322,7 @@ def test_unreachable_database_keeps_processes_up_and_not_ready(containers: Conta
 
     for name, port in ((api, api_port), (worker, worker_port)):
         url = f"http://127.0.0.1:{port}"
-
-        def live(name: str = name, url: str = url) -> bool:
-            if not containers.running(name):
-                raise AssertionError(f"{name} exited:\n{containers.logs(name)[-3000:]}")
-            try:
-                return httpx.get(f"{url}/livez", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(live, timeout=60, interval=0.3, what=f"{name} /livez")
+        wait_for(containers, name, f"{url}/livez", timeout=60)
         ready = httpx.get(f"{url}/readyz", timeout=10)
         assert ready.status_code == 503, ready.text
         assert ready.json()["status"] == "unavailable"
