@@ -104,7 +104,10 @@ async def _serve(
     port: int,
     host: str,
     body: Callable[[Pool, asyncio.Event], Awaitable[None]],
+    problem: Callable[[], str | None] = lambda: None,
 ) -> None:
+    """Run ``body`` with a pool, serving the probes; ``problem`` adds the process's own
+    readiness to the database check (a reason it cannot work, or None)."""
     stop = asyncio.Event()
     _on_stop_signals(stop.set)
     pool = await open_pool(
@@ -119,6 +122,8 @@ async def _serve(
         if stop.is_set():
             raise RuntimeError("shutting down")
         await check_database(pool, expected)
+        if reason := problem():
+            raise RuntimeError(reason)
 
     server = _Server(
         uvicorn.Config(probes_app(ready), host=host, port=port, log_config=None, access_log=False)
@@ -147,11 +152,16 @@ def run_worker(settings: Settings, port: int, host: str) -> None:
         listen_url=url if settings.listen_notify else None,
     )
     registry = discover()
+    workers: list[Worker] = []  # the one this process runs, once its pool is open
 
     async def body(pool: Pool, stop: asyncio.Event) -> None:
-        await Worker(pool, registry, config).run(stop)
+        workers.append(Worker(pool, registry, config))
+        await workers[0].run(stop)
 
-    asyncio.run(_serve("worker", settings, url, port, host, body))
+    def problem() -> str | None:
+        return workers[0].readiness_problem() if workers else None
+
+    asyncio.run(_serve("worker", settings, url, port, host, body, problem))
 
 
 def run_scheduler(settings: Settings, port: int, host: str) -> None:

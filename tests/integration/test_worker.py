@@ -191,7 +191,7 @@ async def test_completion_from_a_worker_that_lost_its_lease_is_ignored(jobs: Job
     await Maintenance(pool, MaintenanceConfig(0, 0, True)).rescue()
     await claim(pool, worker_id="fresh")
     completer = Completer(pool, "slow")
-    await completer._write([Outcome(job.id, 1, "succeeded", result="stale")])
+    await completer._write([Outcome(job.id, 1, "succeeded", result_json=b'"stale"')])
     current = await jobs.get(job.id)
     assert current and current.state == "running" and current.result is None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import math
 import os
 import secrets
 import socket
@@ -27,10 +27,12 @@ from conveyor.engine.backoff import retry_delay
 from conveyor.engine.completer import Completer, Outcome
 from conveyor.engine.notifier import listen
 from conveyor.engine.queries import sql
+from conveyor.engine.storable import UnstorableResult, describe, encode_result, error_record
 from conveyor.handlers.registry import (
     JobContext,
     JobError,
     PayloadError,
+    PermanentError,
     Registry,
     UnknownJobType,
 )
@@ -287,7 +289,10 @@ class Worker:
             # the job's own task and context (its log lines carry the job id).
             async with asyncio.timeout(row["timeout_seconds"]):
                 result = await handler.run(payload, ctx, self._threads)
-            json.dumps(result)  # refuse results that cannot be stored, with a clear error
+            result_json = encode_result(result)
+        except UnstorableResult as exc:
+            # The same handler would return the same value again: retrying cannot help.
+            return self._failure(row, ctx, PermanentError(str(exc), kind="unstorable_result"))
         except TimeoutError:
             return self._failure(
                 row, ctx, JobError(f"timed out after {row['timeout_seconds']:g}s", kind="timeout")
@@ -309,18 +314,18 @@ class Worker:
         except JobError as exc:
             return self._failure(row, ctx, exc)
         except Exception as exc:
-            return self._failure(row, ctx, JobError(f"{type(exc).__name__}: {exc}", kind="exception"))
+            return self._failure(
+                row, ctx, JobError(f"{type(exc).__name__}: {describe(exc)}", kind="exception")
+            )
         log.debug("job_succeeded", attempt=ctx.attempt)
-        return Outcome(row["id"], ctx.attempt, "succeeded", result=result)
+        return Outcome(row["id"], ctx.attempt, "succeeded", result_json=result_json)
 
     def _failure(self, row: dict[str, Any], ctx: JobContext, exc: JobError) -> Outcome:
-        final = ctx.cancel_requested or not exc.retryable or ctx.attempt >= ctx.max_attempts
-        error: dict[str, Any] = {
-            "kind": exc.kind,
-            "message": str(exc)[:4000],
-            "attempt": ctx.attempt,
-            "retryable": exc.retryable,
-        }
+        # Everything taken from the exception may come from a handler (or whatever answered
+        # it): error_record makes it storable, so no error can block the completer.
+        retryable = bool(exc.retryable)
+        final = ctx.cancel_requested or not retryable or ctx.attempt >= ctx.max_attempts
+        error = error_record(exc.kind, describe(exc), attempt=ctx.attempt, retryable=retryable)
         if ctx.cancel_requested:
             state = "cancelled"
         elif final:
@@ -329,12 +334,13 @@ class Worker:
             state = "retrying"
         retry_in = 0.0
         if state == "retrying":
+            asked = _seconds(exc.retry_after)
             retry_in = (
-                exc.retry_after
-                if exc.retry_after is not None
+                asked
+                if asked is not None
                 else retry_delay(ctx.attempt, base=self.config.backoff_base, cap=self.config.backoff_max)
             )
-            retry_in = min(retry_in, self.config.backoff_max)
+            retry_in = min(max(retry_in, 0.0), self.config.backoff_max)
         log.info(
             "job_attempt_failed",
             attempt=ctx.attempt,
@@ -344,6 +350,10 @@ class Worker:
             retry_in=round(retry_in, 3),
         )
         return Outcome(row["id"], ctx.attempt, state, error=error, retry_in=retry_in)
+
+    def readiness_problem(self) -> str | None:
+        """Why this worker cannot do its work now, beyond the database check (None: it can)."""
+        return self.completer.problem
 
     # -- presence ----------------------------------------------------------------------------
 
@@ -410,3 +420,15 @@ class Worker:
                 elif held[job_id] and not running.ctx.cancelled.is_set():
                     log.info("cancel_requested", job_id=job_id)
                     running.ctx.cancelled.set()
+
+
+def _seconds(value: object) -> float | None:
+    """A handler's ``retry_after`` as finite seconds; None (use the backoff) for anything else:
+    NaN or infinity would make the completion statement fail."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return seconds if math.isfinite(seconds) else None

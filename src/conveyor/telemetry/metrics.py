@@ -58,3 +58,19 @@ schedule_lag = Histogram(
 )
 maintenance_rows = Counter("conveyor_maintenance_rows_total", "Rows changed by maintenance tasks.", ["task"])
 is_leader = Gauge("conveyor_scheduler_leader", "1 while this scheduler replica leads maintenance.")
+completer_write_failures = Counter(
+    "conveyor_completer_write_failures_total",
+    "Statements writing job outcomes that failed (database unreachable, or refused a batch or a row).",
+)
+completer_outcomes_refused = Counter(
+    "conveyor_completer_outcomes_refused_total",
+    "Outcomes the database refused on their own, by what was done instead "
+    "(recorded_as_failure, or dropped: the job's lease lapses and it runs again).",
+    ["action"],
+)
+completer_backlog = Gauge("conveyor_completer_backlog", "Job outcomes waiting to be written.")
+job_outputs_changed = Counter(
+    "conveyor_job_outputs_changed_total",
+    "Results and errors changed so that they can be stored (repaired text or numbers, cut messages).",
+    ["part"],
+)
