@@ -21,6 +21,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from conveyor.engine.storable import storable_text
 from conveyor.settings import Settings
 
 
@@ -121,4 +122,11 @@ class OidcClient:
         claims: dict[str, Any] = token.claims
         if not claims.get("email") or claims.get("email_verified") is False:
             raise OidcError("the identity provider did not vouch for an email address")
+        for name in ("email", "name"):  # stored in conveyor.users: refuse what PostgreSQL would
+            value = claims.get(name)
+            if value is not None and not (isinstance(value, str) and storable_text(value)):
+                raise OidcError(
+                    f"the identity provider's {name} claim cannot be stored "
+                    "(not text, or a NUL character or unpaired surrogate in it)"
+                )
         return claims

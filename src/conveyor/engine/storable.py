@@ -18,7 +18,8 @@ first and comes out as something ``jsonb`` accepts (ADR 0013):
 - error messages are cut to ``ERROR_MESSAGE_MAX_CHARS``, kinds to ``ERROR_KIND_MAX_CHARS``.
 
 Cost on the common path: one ``json.dumps`` (its text goes to psycopg as it is, so nothing is
-encoded twice) and two substring scans; only a result that fails those is walked.
+encoded twice) and a substring scan or two; text with characters beyond the BMP (emoji) costs a
+second, unescaped ``json.dumps``; only a result that fails those checks is walked.
 """
 
 from __future__ import annotations
@@ -38,11 +39,6 @@ MAX_NOTES = 20  # notes beyond these are counted, not listed
 _PATH_MAX_CHARS = 200
 _SAFE_INT_BITS = 14_000  # below Python's default limit of 4300 digits for int <-> str
 
-# In json.dumps output (ASCII only): a NUL escape, or a surrogate escape not part of a pair.
-# A false alarm (a literal backslash in the text) only costs a walk that finds nothing.
-_LONE_SURROGATE_ESCAPE = re.compile(
-    r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}"
-)
 _UNSTORABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -62,7 +58,7 @@ def encode_result(value: Any) -> bytes | None:
         text = json.dumps(value, allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         text = None
-    if text is None or _suspect(text):
+    if text is None or _suspect(text, value):
         try:
             repair = _Repair()
             repaired = repair.value(value, "$", set())
@@ -83,8 +79,21 @@ def encode_result(value: Any) -> bytes | None:
     return text.encode()
 
 
-def _suspect(text: str) -> bool:
-    return "\\u0000" in text or ("\\ud" in text and _LONE_SURROGATE_ESCAPE.search(text) is not None)
+def _suspect(text: str, value: Any) -> bool:
+    """Whether json.dumps text (ASCII) may hold what jsonb refuses: a NUL escape, or a
+    surrogate escape that is not half of a pair. A false alarm (a literal backslash in the
+    text) only costs a walk that finds nothing."""
+    if "\\u0000" in text:
+        return True
+    if "\\ud" not in text:
+        return False
+    # Surrogate escapes: pairs (any emoji) are fine. Unescaped, a surrogate left in a string
+    # cannot be encoded as UTF-8, which tells the two apart exactly and quickly.
+    try:
+        json.dumps(value, ensure_ascii=False, allow_nan=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def error_record(kind: Any, message: str, *, attempt: int, retryable: bool) -> dict[str, Any]:
@@ -104,6 +113,11 @@ def error_record(kind: Any, message: str, *, attempt: int, retryable: bool) -> d
         record["repaired"] = repair.listed_notes()
         metrics.job_outputs_changed.labels("error").inc()
     return record
+
+
+def storable_text(text: str) -> bool:
+    """Whether PostgreSQL can store ``text`` (in text or jsonb): no NUL, no lone surrogate."""
+    return _UNSTORABLE_CHARS.search(text) is None
 
 
 def describe(thing: object) -> str:
@@ -147,7 +161,7 @@ class _Repair:
         return text[:limit] + "…"
 
     def text(self, text: str, path: str) -> str:
-        if _UNSTORABLE_CHARS.search(text) is None:
+        if storable_text(text):
             return text
         nuls = text.count("\x00")
         fixed = text.replace("\x00", "\ufffd")
