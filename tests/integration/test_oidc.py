@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,30 +72,22 @@ def test_forged_state_and_foreign_redirects_are_refused(api: Process) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "claims",
-    [
-        {"email": "eve@example.com", "name": "Eve\u0000"},
-        {"email": "eve\u0000@example.com"},
-        {"email": "eve@example.com", "name": {"first": "Eve"}},
-    ],
-)
-def test_claims_that_cannot_be_stored_are_refused_naming_the_claim(
-    api: Process, provider: str, claims: dict[str, Any]
-) -> None:
+UNSTORABLE_CLAIMS = [
+    ("name", {"email": "eve@example.com", "name": "Eve\u0000"}),
+    ("email", {"email": "eve\u0000@example.com"}),
+    ("name", {"email": "eve@example.com", "name": {"first": "Eve"}}),
+]
+
+
+def test_claims_that_cannot_be_stored_are_refused_naming_the_claim(api: Process, provider: str) -> None:
     """An identity provider is an outside party: what it sends must not become a 500."""
     subject = "eve@example.com"
-    # As JSON text, escaped: a lone surrogate has no UTF-8 form to send otherwise.
-    sent = httpx.put(
-        f"{provider}/users/{subject}",
-        content=json.dumps(claims),
-        headers={"content-type": "application/json"},
-    )
-    assert sent.status_code == 204
-    back = sign_in_at_provider(api, subject)
-    problem = assert_problem(httpx.get(back.headers["location"]), 400)
-    claim = "name" if "name" in claims else "email"
-    assert f"the identity provider's {claim} claim cannot be stored" in problem["detail"]
+    for claim, claims in UNSTORABLE_CLAIMS:
+        sent = httpx.put(f"{provider}/users/{subject}", json=claims)
+        assert sent.status_code == 204
+        back = sign_in_at_provider(api, subject)
+        problem = assert_problem(httpx.get(back.headers["location"]), 400)
+        assert f"the identity provider's {claim} claim cannot be stored" in problem["detail"]
 
 
 def test_without_configuration_oidc_routes_are_404(api_server: Process) -> None:
