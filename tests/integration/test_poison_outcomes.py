@@ -261,6 +261,7 @@ async def test_a_worker_whose_completer_cannot_write_is_not_ready_until_it_can(
         answer = await eventually(not_ready, timeout=30, what="the worker to report not ready")
         assert "cannot write job outcomes" in answer.json()["detail"]
         assert "completions refused by a test trigger" in answer.json()["detail"]
+        assert "CONTEXT" not in answer.json()["detail"]  # the probe never quotes the data written
         assert metric(worker.base_url, "conveyor_completer_write_failures_total") >= 3
         assert metric(worker.base_url, "conveyor_completer_backlog") == 1
         running = await jobs.get(job.id)

@@ -194,7 +194,10 @@ class Completer:
 
     def _failed(self, exc: Exception) -> None:
         metrics.completer_write_failures.inc()
-        self._last_error = f"{type(exc).__name__}: {describe(exc)}"[:1000]
+        # Only the first line: PostgreSQL's DETAIL and CONTEXT can quote the data being written,
+        # and this reason is shown on the unauthenticated /readyz.
+        first_line = describe(exc).partition("\n")[0]
+        self._last_error = f"{type(exc).__name__}: {first_line}"[:500]
 
     async def _write(self, batch: list[Outcome]) -> None:
         params = {
