@@ -53,9 +53,9 @@ class Gateway:
         if request_id := structlog.contextvars.get_contextvars().get("request_id"):
             headers["X-Request-Id"] = str(request_id)
         propagate.inject(headers)  # traceparent: a job submitted here joins the page's trace
-        response = await self.request(
-            call.method, call.path, json=call.json, params=call.params, headers={**call.headers, **headers}
-        )
+        arguments = call.request()
+        arguments["headers"].update(headers)
+        response = await self.request(call.method, call.path, **arguments)
         if response.status_code in (502, 503, 504):
             detail = _detail(response) or response.reason_phrase
             raise ApiDown(self.api_url, f"{response.status_code} {detail}")
