@@ -5,7 +5,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conveyor.engine.backoff import retry_delay
@@ -87,25 +87,37 @@ def _fires_in_order_or_refused(expression: str, timezone: str = "UTC") -> None:
 
 
 @given(st.text(alphabet=CRON_ALPHABET, max_size=40))
+@example("@every 9999999999999999d")
 def test_any_cron_like_text_is_refused_or_fires_in_order(expression: str) -> None:
     _fires_in_order_or_refused(expression)
 
 
+def _cron_field(low: int, high: int) -> st.SearchStrategy[str]:
+    """Values around a field's range (and past it), lists, ranges and steps."""
+    value = st.integers(low, high + 2).map(str)
+    return st.one_of(
+        st.just("*"),
+        value,
+        st.lists(value, min_size=2, max_size=4).map(",".join),
+        st.builds(lambda a, b: f"{a}-{b}", value, value),
+        st.builds(lambda a: f"*/{a}", st.integers(0, high + 2)),
+    )
+
+
 @given(
-    fields=st.lists(
-        st.one_of(
-            st.integers(0, 99).map(str),
-            st.just("*"),
-            st.builds(lambda a, b: f"{a}-{b}", st.integers(0, 40), st.integers(0, 40)),
-            st.builds(lambda a: f"*/{a}", st.integers(0, 70)),
-        ),
-        min_size=5,
-        max_size=5,
-    ),
+    minute=_cron_field(0, 59),
+    hour=_cron_field(0, 23),
+    day=_cron_field(1, 31),
+    month=_cron_field(1, 12),
+    weekday=_cron_field(0, 6),
     timezone=st.sampled_from(["UTC", "Europe/Paris", "America/St_Johns", "Pacific/Chatham"]),
 )
-def test_any_five_field_expression_is_refused_or_fires_in_order(fields: list[str], timezone: str) -> None:
-    _fires_in_order_or_refused(" ".join(fields), timezone)
+@example(minute="0", hour="0", day="30", month="2", weekday="*", timezone="UTC")
+@example(minute="0", hour="0", day="31", month="4,6", weekday="*", timezone="Europe/Paris")
+def test_any_five_field_expression_is_refused_or_fires_in_order(
+    minute: str, hour: str, day: str, month: str, weekday: str, timezone: str
+) -> None:
+    _fires_in_order_or_refused(f"{minute} {hour} {day} {month} {weekday}", timezone)
 
 
 @given(number=st.text(alphabet="0123456789", min_size=1, max_size=300), unit=st.sampled_from(list("smhd")))

@@ -35,8 +35,7 @@ FINAL_STATES = frozenset({JobState.succeeded, JobState.dead, JobState.cancelled}
 
 
 class JobSpec(InputModel):
-    """What a caller submits: strict types, unknown fields refused so that typos do not pass
-    silently (conveyor.inputs)."""
+    """What a caller submits. Strict types, unknown fields refused: no loose value passes silently."""
 
     type: str = Field(pattern=TYPE_PATTERN, examples=["http"])
     payload: dict[str, Any] = Field(default_factory=dict)
