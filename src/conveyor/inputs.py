@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 from typing import Annotated, Any
@@ -23,8 +24,44 @@ MAX_NESTING = 64
 TIMESTAMP_HINT = "an RFC 3339 date-time string with an offset, like 2030-01-01T09:00:00Z"
 
 
-def unstorable(value: Any, path: str = "", depth: int = 0) -> str | None:
-    """Why ``value`` (a str, number, or list/dict of them) cannot be stored, or None."""
+def unstorable(value: Any) -> str | None:
+    """Why ``value`` (a str, number, or list/dict of them) cannot be stored, or None.
+
+    Containers are screened at C speed first (one ``json.dumps``, a UTF-8 encode, a search for
+    an escaped NUL, a count of brackets); only one that fails the screen is walked value by
+    value, to say what is wrong and where."""
+    if not isinstance(value, dict | list):
+        return _located(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
+    except (ValueError, RecursionError):  # NaN or Infinity; UnicodeEncodeError: a surrogate
+        return _located(value)
+    # "\u0000" is also how a literal backslash-u0000 in a string comes out: confirm.
+    if "\\u0000" in text:
+        return _located(value)
+    # Fewer brackets than levels allowed (those in strings count too) cannot nest too deep.
+    if text.count("[") + text.count("{") > MAX_NESTING and _nested_deeper_than(value, MAX_NESTING):
+        return _located(value)
+    return None
+
+
+def _nested_deeper_than(value: dict[Any, Any] | list[Any], limit: int) -> bool:
+    level: list[Any] = [value]
+    for _ in range(limit + 1):
+        level = [
+            child
+            for container in level
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def _located(value: Any, path: str = "", depth: int = 0) -> str | None:
+    """The value-by-value check behind ``unstorable``, naming the path of the first problem."""
     where = f" at {path if len(path) <= 80 else path[:80] + '…'}" if path else ""
     if depth > MAX_NESTING:
         return f"nested deeper than {MAX_NESTING} levels{where}"
@@ -40,11 +77,11 @@ def unstorable(value: Any, path: str = "", depth: int = 0) -> str | None:
     elif isinstance(value, dict):
         for key, item in value.items():
             inner = f"{path}.{key}" if path else str(key)
-            if reason := unstorable(key, path) or unstorable(item, inner, depth + 1):
+            if reason := _located(key, path) or _located(item, inner, depth + 1):
                 return reason
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            if reason := unstorable(item, f"{path}[{index}]", depth + 1):
+            if reason := _located(item, f"{path}[{index}]", depth + 1):
                 return reason
     return None
 
