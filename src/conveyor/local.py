@@ -122,7 +122,7 @@ class Child:
 
 
 def up(settings: Settings) -> int:
-    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)  # private when created here
     with console.status("starting the database"):
         url = database_url(settings)
     with console.status("migrating"):
