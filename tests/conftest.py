@@ -134,7 +134,13 @@ def api_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
     port = free_port()
     proc = Process(
         ["api", "--port", str(port)],
-        process_env(database_url, CONVEYOR_DATABASE_TIMEOUT="2", CONVEYOR_RATE_LIMIT="10000/second"),
+        process_env(
+            database_url,
+            CONVEYOR_DATABASE_TIMEOUT="2",
+            CONVEYOR_RATE_LIMIT="10000/second",
+            # Every test calls from 127.0.0.1, and many check refusals of bad credentials.
+            CONVEYOR_AUTH_FAILURE_LIMIT="10000/second",
+        ),
         tmp_path_factory.mktemp("api") / "api.log",
         port=port,
     ).start()

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from conveyor.client import ApiError, Client
 from conveyor.engine.models import Job
+from conveyor.inputs import unstorable
 from conveyor.settings import Settings, SettingsError, get_settings
 
 app = typer.Typer(
@@ -132,6 +133,10 @@ def create_key(
         fail(f"--role must be admin, operator or viewer, not {role!r}", 2)
     if "@" not in email:
         fail(f"--email {email!r} is not an email address", 2)
+    # This path writes to the database directly, without the API's input models.
+    for option, value in (("--email", email), ("--name", name)):
+        if reason := unstorable(value):
+            fail(f"{option} {reason} (bytes that are not UTF-8 text?)", 2)
     url = database_url(settings())
     ensure_migrated(url)
 

@@ -13,6 +13,7 @@ they cannot drift apart; any call in ``Calls`` can also be made with ``client.ca
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -53,6 +54,17 @@ class Call(Generic[T]):
     json: Any = None
     params: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+
+    def request(self) -> dict[str, Any]:
+        """httpx request arguments. The body is JSON with non-ASCII escaped: text a caller got
+        from somewhere undecodable (a lone surrogate from a command line's bytes) reaches the
+        API, which refuses it naming the field, instead of failing to encode here."""
+        headers = dict(self.headers)
+        content = None
+        if self.json is not None:
+            content = json.dumps(self.json).encode()
+            headers["Content-Type"] = "application/json"
+        return {"content": content, "params": self.params, "headers": headers}
 
     def read(self, response: httpx.Response) -> T:
         if response.status_code >= 400:
@@ -272,9 +284,7 @@ class Client:
         self.http.close()
 
     def call(self, call: Call[T]) -> T:
-        response = self.http.request(
-            call.method, call.path, json=call.json, params=call.params, headers=call.headers
-        )
+        response = self.http.request(call.method, call.path, **call.request())
         return call.read(response)
 
     def submit(self, job: Body, *, idempotency_key: str | None = None) -> Job:
@@ -332,9 +342,7 @@ class AsyncClient:
         await self.http.aclose()
 
     async def call(self, call: Call[T]) -> T:
-        response = await self.http.request(
-            call.method, call.path, json=call.json, params=call.params, headers=call.headers
-        )
+        response = await self.http.request(call.method, call.path, **call.request())
         return call.read(response)
 
     async def submit(self, job: Body, *, idempotency_key: str | None = None) -> Job:

@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from rich.console import Console
 
@@ -88,6 +89,21 @@ async def ensure_admin_password(settings: Settings, url: str) -> tuple[str, bool
     return password, True
 
 
+def open_private_log(path: Path) -> BinaryIO:
+    """Append to ``path``, readable by this user only: logs hold job ids, request details and
+    payload errors (0600 also for a file an older version created 0644)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "ab")
+
+
+def secret_line(label: str, secret: str, created: bool, path: Path) -> str:
+    """The secret itself only when just created; after that, where it is kept."""
+    if created:
+        return f"  {label:<9}  {secret}  (new)\n             saved in {path.resolve()}"
+    return f"  {label:<9}  in {path.resolve()}"
+
+
 @dataclass
 class Child:
     name: str
@@ -97,7 +113,7 @@ class Child:
     started_at: float = field(default=0.0)
 
     def start(self, env: dict[str, str], log_dir: Path) -> None:
-        log = (log_dir / f"{self.name}.log").open("ab")
+        log = open_private_log(log_dir / f"{self.name}.log")
         # A new session: Ctrl-C reaches only the supervisor, which stops children in order.
         self.process = subprocess.Popen(
             self.argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -106,7 +122,7 @@ class Child:
 
 
 def up(settings: Settings) -> int:
-    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)  # private when created here
     with console.status("starting the database"):
         url = database_url(settings)
     with console.status("migrating"):
@@ -117,6 +133,9 @@ def up(settings: Settings) -> int:
     api = f"http://{settings.api_host}:{settings.api_port}"
     # The console talks to this API, whatever CONVEYOR_API_URL says for the CLI.
     env = {**os.environ, "CONVEYOR_DATABASE_URL": url, "CONVEYOR_API_URL": api, "PYTHONUNBUFFERED": "1"}
+    # The console signs users in from this machine: the API believes the browser address it
+    # forwards, so that failed sign-ins are limited per browser, not for the console as a whole.
+    env.setdefault("CONVEYOR_TRUSTED_PROXIES", "127.0.0.1,::1")
     python = [sys.executable, "-m", "conveyor"]
     children = [
         Child("api", [*python, "api", "--port", str(settings.api_port)]),
@@ -125,7 +144,8 @@ def up(settings: Settings) -> int:
         Child("scheduler", [*python, "scheduler", "--port", str(settings.scheduler_port)]),
     ]
     log_dir = settings.home / "logs"
-    log_dir.mkdir(exist_ok=True)
+    log_dir.mkdir(mode=0o700, exist_ok=True)
+    log_dir.chmod(0o700)
     for child in children:
         child.start(env, log_dir)
 
@@ -135,15 +155,19 @@ def up(settings: Settings) -> int:
     console.print(f"  worker     http://127.0.0.1:{settings.worker_port}/metrics")
     console.print(f"  scheduler  http://127.0.0.1:{settings.scheduler_port}/metrics")
     console.print(f"  logs       {log_dir.resolve()}/*.log")
+    # Printed once, when created: terminals are scrolled back, recorded and shared.
     console.print(
-        f"  admin key  {key}"
-        + ("  (new)" if created else "")
-        + f"\n             saved in {admin_key_path(settings).resolve()}"
+        secret_line("admin key", key, created, admin_key_path(settings)),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
     )
+    console.print(f"  sign in    as {ADMIN_EMAIL}", highlight=False, markup=False, soft_wrap=True)
     console.print(
-        f"  sign in    {ADMIN_EMAIL} / {password}"
-        + ("  (new)" if new_password else "")
-        + f"\n             saved in {admin_password_path(settings).resolve()}"
+        secret_line("password", password, new_password, admin_password_path(settings)),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
     )
     console.print("Press Ctrl-C to stop.")
     sys.stdout.flush()

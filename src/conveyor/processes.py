@@ -22,6 +22,7 @@ from conveyor.engine.schedules import Schedules
 from conveyor.engine.worker import Worker, WorkerConfig, new_worker_id
 from conveyor.handlers import discover
 from conveyor.health import probes_app
+from conveyor.http_protocol import ProblemH11Protocol
 from conveyor.settings import Settings
 from conveyor.store import migrate
 from conveyor.store.database import Pool, check_database, database_url, open_pool
@@ -54,9 +55,18 @@ def _on_stop_signals(callback: Callable[[], None]) -> None:
         loop.add_signal_handler(signum, callback)
 
 
-def _serve_http(app: ASGIApp, host: str, port: int, *, grace: int, access_log: bool = True) -> bool:
+def _serve_http(
+    app: ASGIApp,
+    host: str,
+    port: int,
+    *,
+    grace: int,
+    access_log: bool = True,
+    trusted_proxies: list[str] | None = None,
+) -> bool:
     """Serve an ASGI app until SIGTERM/SIGINT; False if it never started (lifespan failed,
-    and uvicorn has logged why)."""
+    and uvicorn has logged why). The client address is the TCP peer, or, when the peer is one
+    of ``trusted_proxies``, the client its X-Forwarded-For names."""
     server = _Server(
         uvicorn.Config(
             app,
@@ -64,9 +74,12 @@ def _serve_http(app: ASGIApp, host: str, port: int, *, grace: int, access_log: b
             port=port,
             log_config=None,
             access_log=access_log,
-            proxy_headers=False,
+            proxy_headers=bool(trusted_proxies),
+            forwarded_allow_ips=trusted_proxies or None,
             server_header=False,
             timeout_graceful_shutdown=grace,
+            # Requests uvicorn cannot parse are answered in problem+json like every other error.
+            http=ProblemH11Protocol,
         )
     )
 
@@ -81,7 +94,8 @@ def _serve_http(app: ASGIApp, host: str, port: int, *, grace: int, access_log: b
 def run_api(settings: Settings, port: int, host: str) -> None:
     url = _setup("api", settings)
     log.info("api_starting", port=port, host=host)
-    if not _serve_http(create_app(settings, url), host, port, grace=20):
+    app = create_app(settings, url)
+    if not _serve_http(app, host, port, grace=20, trusted_proxies=settings.trusted_proxy_list):
         raise SystemExit(3)
     log.info("api_exited")
 

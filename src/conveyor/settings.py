@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
     redis_url: str | None = Field(default=None, description="Shared rate-limit counters; unset: per process.")
     rate_limit: str = Field(default="100/second;5000/minute", description="Per API key, `limits` notation.")
+    auth_failure_limit: str = Field(
+        default="20/minute;200/hour",
+        description="Failed sign-ins and invalid keys or sessions per client address, `limits` notation.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy addresses or CIDRs whose X-Forwarded-For names the client.",
+    )
+    max_schedules_per_user: int = Field(default=1000, ge=1, le=1_000_000)
+    max_api_keys_per_user: int = Field(default=50, ge=1, le=10_000)
     database_timeout: float = Field(
         default=5.0, gt=0, le=120, description="Seconds to wait for a connection."
     )
@@ -139,7 +149,17 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis:// or rediss:// URL")
         return value or None
 
-    @field_validator("rate_limit")
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for entry in filter(None, (e.strip() for e in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR") from None
+        return value
+
+    @field_validator("rate_limit", "auth_failure_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         from limits import parse_many
@@ -168,6 +188,10 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [e.strip() for e in self.trusted_proxies.split(",") if e.strip()]
 
     @property
     def http_allow_list(self) -> list[str]:

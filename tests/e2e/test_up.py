@@ -174,13 +174,21 @@ def test_up_runs_http_jobs_and_schedules_from_the_cli(tmp_path: Path, receiver: 
     finally:
         stop_up(proc)
     for child in ("api", "web", "worker", "scheduler"):
-        assert "exited" in (home / "logs" / f"{child}.log").read_text()
+        child_log = home / "logs" / f"{child}.log"
+        assert "exited" in child_log.read_text()
+        assert stat.S_IMODE(child_log.stat().st_mode) == 0o600  # logs are this user's only
+    assert stat.S_IMODE((home / "logs").stat().st_mode) == 0o700
 
     # A second `up` reuses the data and the saved key.
     proc = start_up(env, log)
     try:
         assert (home / "admin.key").read_text().strip() == key
         assert cli_json(env, "jobs", "show", str(job["id"]))["state"] == "succeeded"
-        assert "(new)" not in log.read_text().split("Conveyor is up")[-1]
+        second_start = log.read_text().split("Conveyor is up")[-1]
+        assert "(new)" not in second_start
+        # The secrets were printed once; now only where they are kept.
+        assert key not in second_start and password not in second_start
+        assert str((home / "admin.key").resolve()) in second_start
+        assert str((home / "admin.password").resolve()) in second_start
     finally:
         stop_up(proc)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from conveyor.client import ApiError, AsyncClient, Calls, Client
 from conveyor.engine.models import Job, JobSpec
-from tests.support import Process
+from tests.support import REPO, Process, process_env
 
 
 def test_sync_client_round_trip(api_server: Process, admin_key: str) -> None:
@@ -38,3 +42,38 @@ async def test_async_client_round_trip(api_server: Process, admin_key: str) -> N
         with pytest.raises(ApiError) as raised:
             await intruder.me()
         assert raised.value.status == 401
+
+
+def test_text_from_undecodable_bytes_is_refused_by_the_api_naming_the_field(
+    api_server: Process, admin_key: str
+) -> None:
+    # A command line's non-UTF-8 bytes arrive in Python as lone surrogates; the client sends them
+    # escaped, and the API says which field, instead of the client crashing while encoding.
+    with Client(api_server.base_url, admin_key) as conveyor, pytest.raises(ApiError) as raised:
+        conveyor.submit({"type": "echo", "payload": {"note": "caf\udce9"}})
+    assert raised.value.status == 422
+    assert raised.value.problem["errors"][0]["field"] == "payload"
+
+
+def test_the_cli_refuses_undecodable_arguments_naming_the_option(
+    api_server: Process, admin_key: str, database_url: str, tmp_path: Path
+) -> None:
+    env = process_env(database_url, CONVEYOR_API_URL=api_server.base_url, CONVEYOR_API_KEY=admin_key)
+    env["CONVEYOR_HOME"] = str(tmp_path)
+
+    def conveyor(*args: str | bytes) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "conveyor", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=REPO,
+            check=False,
+        )
+
+    direct = conveyor("admin", "create-key", "--email", b"caf\xe9@example.com")  # writes to the database
+    assert direct.returncode == 2 and "--email" in direct.stderr and "Traceback" not in direct.stderr
+    through_api = conveyor("jobs", "submit", "echo", "-p", b'{"note": "caf\xe9"}')
+    assert through_api.returncode == 1 and "payload" in through_api.stderr
+    assert "Traceback" not in through_api.stderr

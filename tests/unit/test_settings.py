@@ -26,6 +26,10 @@ def test_defaults_are_safe_for_local_use(monkeypatch: pytest.MonkeyPatch) -> Non
         ("CONVEYOR_HTTP_ALLOW", "10.0.0.0/33", "CONVEYOR_HTTP_ALLOW"),
         ("CONVEYOR_LOG_LEVEL", "chatty", "CONVEYOR_LOG_LEVEL"),
         ("CONVEYOR_WORKER_CONCURRENCY", "0", "CONVEYOR_WORKER_CONCURRENCY"),
+        ("CONVEYOR_AUTH_FAILURE_LIMIT", "lots", "CONVEYOR_AUTH_FAILURE_LIMIT"),
+        ("CONVEYOR_TRUSTED_PROXIES", "10.0.0.1,the-lb", "CONVEYOR_TRUSTED_PROXIES"),
+        ("CONVEYOR_MAX_SCHEDULES_PER_USER", "0", "CONVEYOR_MAX_SCHEDULES_PER_USER"),
+        ("CONVEYOR_MAX_API_KEYS_PER_USER", "many", "CONVEYOR_MAX_API_KEYS_PER_USER"),
     ],
 )
 def test_bad_values_name_the_variable(

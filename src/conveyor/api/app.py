@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from conveyor import __version__
 from conveyor.api import API_PREFIX, idempotency, problems
 from conveyor.api.middleware import AuditTrail, BodySizeLimit, JsonAndSecurityHeaders, RequestTelemetry
+from conveyor.api.params import storable_query
 from conveyor.api.ratelimit import RateLimiter
 from conveyor.api.routes import analytics, jobs, schedules, sessions, users, webhooks
 from conveyor.engine.jobs import EngineDefaults, Jobs
@@ -52,8 +53,13 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         app.state.pool = pool
         app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.redis_url)
         app.state.login_limiter = RateLimiter(sessions.LOGIN_LIMIT, settings.redis_url)
+        app.state.auth_failure_limiter = RateLimiter(settings.auth_failure_limit, settings.redis_url)
         app.state.jobs = Jobs(pool, registry, engine_defaults(settings))
-        app.state.schedules = Schedules(app.state.jobs, misfire_grace=settings.misfire_grace_seconds)
+        app.state.schedules = Schedules(
+            app.state.jobs,
+            misfire_grace=settings.misfire_grace_seconds,
+            max_per_user=settings.max_schedules_per_user,
+        )
         try:
             yield
         finally:
@@ -67,6 +73,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         docs_url=DOCS_URL,
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(storable_query)],
         # Server spans from FastAPI, on the provider telemetry/tracing.py configures; metrics
         # stay in Prometheus and logs in structlog, so those parts are off.
         telemetry={"auto_configure": False, "metrics": False, "logs": False},

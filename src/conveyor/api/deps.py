@@ -85,6 +85,33 @@ async def _from_session(request: Request, pool: Pool, session_id: str) -> Princi
     return principal
 
 
+def _failure_key(request: Request) -> str:
+    # The TCP peer, or the client a trusted proxy names (CONVEYOR_TRUSTED_PROXIES: uvicorn
+    # rewrites the peer from X-Forwarded-For only for those).
+    return f"auth-failures:{request.client.host if request.client else 'unknown'}"
+
+
+async def refuse_while_failing(request: Request) -> None:
+    """429 for a client address that used up its failed-authentication budget: its credentials
+    are not even checked until the window passes, so guessing (password spraying, key
+    probing) from one address learns nothing more."""
+    limiter: RateLimiter = request.app.state.auth_failure_limiter
+    verdict = await limiter.refusal(_failure_key(request))
+    if verdict is not None:
+        raise Problem(
+            429,
+            f"too many failed sign-ins or invalid credentials from this address; retry in "
+            f"{verdict.reset_seconds}s",
+            slug="rate-limited",
+            headers=verdict.headers(),
+        )
+
+
+async def count_failure(request: Request) -> None:
+    limiter: RateLimiter = request.app.state.auth_failure_limiter
+    await limiter.hit(_failure_key(request))
+
+
 async def get_principal(request: Request, pool: Annotated[Pool, Depends(get_pool)]) -> Principal:
     """The caller, from an API key (Authorization header) or a console session cookie."""
     header = request.headers.get("authorization")
@@ -96,11 +123,17 @@ async def get_principal(request: Request, pool: Annotated[Pool, Depends(get_pool
             slug="unauthenticated",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    principal = (
-        await _from_key(pool, header)
-        if header is not None
-        else await _from_session(request, pool, session_id or "")
-    )
+    await refuse_while_failing(request)
+    try:
+        principal = (
+            await _from_key(pool, header)
+            if header is not None
+            else await _from_session(request, pool, session_id or "")
+        )
+    except Problem as exc:
+        if exc.status == 401:
+            await count_failure(request)
+        raise
     structlog.contextvars.bind_contextvars(user_id=principal.user_id)
     request.state.principal = principal  # read by the audit middleware
     await enforce_rate_limit(request, principal.rate_limit_key)

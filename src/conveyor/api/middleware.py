@@ -11,6 +11,7 @@ import time
 
 import structlog
 from opentelemetry import context, trace
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conveyor.store.users import record_audit
@@ -64,7 +65,8 @@ class RequestTelemetry:
 
 
 class BodySizeLimit:
-    """Refuse bodies over ``limit`` bytes with 413, before reading them into memory."""
+    """Refuse bodies over ``limit`` bytes with 413: at once when Content-Length says so, else
+    (chunked bodies) as soon as the bytes read pass it, before they are all in memory."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -76,7 +78,9 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, send)
+            await send_problem(
+                send, scope, 413, "Content Too Large", BodyTooLarge(self.limit).detail, "too-large"
+            )
             return
         received = 0
 
@@ -85,27 +89,17 @@ class BodySizeLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.limit:
-                raise BodyTooLarge
+                # An HTTPException: FastAPI's body reader passes it on to the problem handlers
+                # (any other exception there becomes a generic 400).
+                raise BodyTooLarge(self.limit)
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except BodyTooLarge:
-            await self._refuse(scope, send)
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        await send_problem(
-            send,
-            scope,
-            413,
-            "Content Too Large",
-            f"request body over the {self.limit}-byte limit",
-            "too-large",
-        )
+        await self.app(scope, limited_receive, send)
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body over the {limit}-byte limit")
 
 
 AUDITED_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

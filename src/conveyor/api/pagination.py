@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
+from conveyor.api.params import MAX_ID
 from conveyor.api.problems import Problem
 
 T = TypeVar("T")
@@ -29,7 +30,9 @@ def decode_cursor(cursor: str | None) -> int | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value = json.loads(raw)["id"]
-        if not isinstance(value, int) or isinstance(value, bool):
+        # Only ids a row can have: anything else was not issued here (and a value beyond
+        # bigint would fail in the database).
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
             raise TypeError
         return value
     except (binascii.Error, ValueError, KeyError, TypeError):

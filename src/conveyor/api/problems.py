@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from http import HTTPStatus
 from typing import Any
 
@@ -14,8 +15,11 @@ from psycopg_pool import PoolTimeout
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from conveyor.engine.cron import CadenceError
 from conveyor.engine.jobs import IdempotencyConflict, JobNotFound, JobRejected, StateConflict
 from conveyor.engine.schedules import ScheduleRejected
+from conveyor.inputs import MAX_NESTING
+from conveyor.quota import QuotaExceeded
 
 log = structlog.get_logger("conveyor.api")
 MEDIA_TYPE = "application/problem+json"
@@ -50,7 +54,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _documented("Missing, invalid, expired or revoked API key."),
     403: _documented("The key's role lacks the permission this route needs."),
     404: _documented("No such resource."),
-    409: _documented("The resource's state does not allow this action, or it exists already."),
+    409: _documented(
+        "The resource's state does not allow this action, it exists already, or a per-user "
+        "limit (CONVEYOR_MAX_*) is reached."
+    ),
     413: _documented("Request body too large."),
     415: _documented("Request body is not JSON."),
     422: _documented("Invalid input; `errors` names each field."),
@@ -99,6 +106,21 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+# What FastAPI answers when parsing a JSON body fails other than by a syntax error.
+BODY_PARSE_FAILURE = "There was an error parsing the body"
+
+
+def _unparsable_body(cause: BaseException | None) -> str:
+    """Why a syntactically valid JSON body could not be parsed (Python's own limits)."""
+    if isinstance(cause, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(cause, RecursionError):
+        return f"nested too deeply (values may nest at most {MAX_NESTING} levels)"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return f"a number has more than {sys.get_int_max_str_digits()} digits"
+    return "cannot be parsed as JSON"
+
+
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     out = ""
@@ -116,18 +138,48 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == BODY_PARSE_FAILURE:
+            reason = _unparsable_body(exc.__cause__)
+            return problem_response(
+                request,
+                422,
+                f"body: {reason}",
+                slug="validation",
+                errors=[{"field": "body", "message": reason}],
+            )
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).description
-        return problem_response(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+        return problem_response(
+            request,
+            exc.status_code,
+            detail,
+            slug="too-large" if exc.status_code == 413 else None,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        errors = [
+            {"field": "body", "message": f"not valid JSON: {e['ctx']['error']} at position {e['loc'][-1]}"}
+            if e["type"] == "json_invalid"
+            else {"field": _field(e["loc"]), "message": e["msg"]}
+            for e in exc.errors()
+        ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem_response(request, 422, detail, slug="validation", errors=errors)
 
     @app.exception_handler(JobRejected)
     async def _job_rejected(request: Request, exc: JobRejected) -> JSONResponse:
         return problem_response(request, 422, str(exc), slug="validation", errors=exc.errors)
+
+    @app.exception_handler(CadenceError)
+    async def _cadence(request: Request, exc: CadenceError) -> JSONResponse:
+        return problem_response(
+            request,
+            422,
+            f"{exc.field}: {exc}",
+            slug="validation",
+            errors=[{"field": exc.field, "message": str(exc)}],
+        )
 
     @app.exception_handler(ScheduleRejected)
     async def _schedule_rejected(request: Request, exc: ScheduleRejected) -> JSONResponse:
@@ -147,21 +199,27 @@ def install(app: FastAPI) -> None:
             errors=[{"field": "Idempotency-Key", "message": str(exc)}],
         )
 
+    @app.exception_handler(QuotaExceeded)
+    async def _quota(request: Request, exc: QuotaExceeded) -> JSONResponse:
+        return problem_response(request, 409, str(exc), slug="limit-reached")
+
     @app.exception_handler(StateConflict)
     async def _conflict(request: Request, exc: StateConflict) -> JSONResponse:
         return problem_response(request, 409, str(exc), slug="state-conflict")
 
     @app.exception_handler(psycopg.DataError)
     async def _bad_data(request: Request, exc: psycopg.DataError) -> JSONResponse:
-        # Input PostgreSQL cannot store (NUL characters, out-of-range numbers): the statement
-        # failed as a whole, so nothing was written.
-        reason = (exc.diag.message_primary or str(exc)).splitlines()[0]
+        # The safety net behind the input models (conveyor.inputs), which refuse unstorable
+        # values naming their field: a value got past them. The statement failed as a whole, so
+        # nothing was written; the database's own message stays in the log (it may quote input
+        # or name tables), the client gets the request id to report.
+        log.error("unstorable_input", error=str(exc), sqlstate=exc.sqlstate, path=request.url.path)
         return problem_response(
             request,
             422,
-            f"invalid data: {reason}",
+            "a value in this request cannot be stored (out of range, or text the database cannot "
+            "hold); it has been logged with the request id",
             slug="validation",
-            errors=[{"field": "body", "message": reason}],
         )
 
     @app.exception_handler(psycopg.OperationalError)

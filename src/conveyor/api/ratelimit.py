@@ -44,6 +44,19 @@ class RateLimiter:
         uri = "async+" + redis_url if redis_url else "async+memory://"
         self.strategy = SlidingWindowCounterRateLimiter(storage_from_string(uri))
 
+    async def refusal(self, key: str) -> Verdict | None:
+        """The verdict refusing ``key``'s next request if a limit is used up, without counting
+        one; None while within every limit (or when the store is unreachable: fail open)."""
+        try:
+            for item in self.items:
+                if not await self.strategy.test(item, "conveyor", key):
+                    stats = await self.strategy.get_window_stats(item, "conveyor", key)
+                    reset = max(0, math.ceil(stats.reset_time - time.time()))
+                    return Verdict(False, item.amount, 0, reset)
+        except Exception as exc:
+            log.warning("rate_limit_store_unavailable", error=str(exc))
+        return None
+
     async def hit(self, key: str) -> Verdict | None:
         """Count one request for ``key``; None when the limit store is unreachable (fail open:
         an outage of Redis must not take the API down with it)."""

@@ -1,4 +1,9 @@
-"""Cadences: 5-field cron expressions in a time zone, or ``@every <duration>``."""
+"""Cadences: 5-field cron expressions in a time zone, or ``@every <duration>``.
+
+Parsing proves a cadence usable: it fires at all (``0 0 30 2 *`` never does) and its next fire
+times stay within what a date can hold. Every refusal is a ``CadenceError`` naming the field,
+so no expression, however hostile, gets further than a clear 422.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 _DURATION = re.compile(r"(\d+)(ms|s|m|h|d)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_EVERY = timedelta(seconds=1)
+# Longer than a year is a calendar date, which a cron expression says better; the cap also
+# keeps every fire time (and a preview of 100 of them) far inside what a datetime can hold.
+MAX_EVERY = timedelta(days=366)
+MAX_EXPRESSION_LENGTH = 200
 
 
 class CadenceError(ValueError):
@@ -24,13 +33,30 @@ class CadenceError(ValueError):
 
 
 def parse_duration(text: str) -> timedelta:
-    """``90s``, ``5m``, ``1h30m``, ``2d`` -> timedelta."""
+    """``90s``, ``5m``, ``1h30m``, ``2d`` -> timedelta, at most ``MAX_EVERY``."""
     text = text.strip()
     if not text or _DURATION.sub("", text):
         raise CadenceError(
             f"{text!r} is not a duration; use a number with a unit (ms, s, m, h, d), e.g. 30s or 1h30m"
         )
-    return timedelta(seconds=sum(int(n) * _UNITS[unit] for n, unit in _DURATION.findall(text)))
+    limit = MAX_EVERY.total_seconds()
+    total = 0.0
+    for number, unit in _DURATION.findall(text):
+        # Compared digit by digit first: int() of thousands of digits is refused by Python
+        # itself, and a huge count would overflow timedelta.
+        if len(number.lstrip("0")) > len(str(int(limit))) + 3:
+            raise _too_large()
+        total += int(number) * _UNITS[unit]
+    if total > limit:
+        raise _too_large()
+    return timedelta(seconds=total)
+
+
+def _too_large() -> CadenceError:
+    return CadenceError(
+        f"interval too large: @every allows at most {MAX_EVERY.days} days; "
+        "use a cron expression for yearly or rarer schedules"
+    )
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,8 @@ def parse_cadence(expression: str, timezone: str = "UTC") -> Cadence:
         raise CadenceError(
             f"unknown time zone {timezone!r}; use an IANA name like Europe/Paris", field="timezone"
         ) from None
+    if len(expression) > MAX_EXPRESSION_LENGTH:
+        raise CadenceError(f"longer than {MAX_EXPRESSION_LENGTH} characters")
     expression = " ".join(expression.split())
     if expression.startswith("@every"):
         every = parse_duration(expression.removeprefix("@every"))
@@ -75,4 +103,13 @@ def parse_cadence(expression: str, timezone: str = "UTC") -> Cadence:
         )
     if not croniter.is_valid(expression):
         raise CadenceError(f"{expression!r} is not a valid cron expression")
-    return Cadence(expression, zone, None)
+    cadence = Cadence(expression, zone, None)
+    try:
+        # Any cron expression that fires at all does so within a few years (29 February on a
+        # given weekday is the rarest); croniter gives up after 50, which is "never".
+        cadence.next_after(datetime.now(UTC))
+    except CroniterBadDateError:
+        raise CadenceError(
+            f"{expression!r} never fires: no date matches it (like 30 February or 31 April)"
+        ) from None
+    return cadence

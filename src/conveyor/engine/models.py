@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from conveyor.inputs import InputModel, Timestamp
 
 QUEUE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 
 QueueName = Annotated[str, Field(pattern=QUEUE_PATTERN, examples=["default"])]
+# A run_at further off than this is a mistake (a unit or clock error), not a plan: a day of
+# clock skew either way is tolerated, and "parked" jobs a lifetime ahead still fit.
+RUN_AT_MAX_PAST = timedelta(days=1)
+RUN_AT_MAX_AHEAD = timedelta(days=100 * 365)
 
 
 class JobState(StrEnum):
@@ -27,21 +34,35 @@ class JobState(StrEnum):
 FINAL_STATES = frozenset({JobState.succeeded, JobState.dead, JobState.cancelled})
 
 
-class JobSpec(BaseModel):
-    """What a caller submits. Unknown fields are refused so that typos do not pass silently."""
-
-    model_config = ConfigDict(extra="forbid")
+class JobSpec(InputModel):
+    """What a caller submits. Strict types, unknown fields refused: no loose value passes silently."""
 
     type: str = Field(pattern=TYPE_PATTERN, examples=["http"])
     payload: dict[str, Any] = Field(default_factory=dict)
     queue: QueueName = "default"
     priority: int = Field(default=0, ge=-1000, le=1000, description="Higher runs first.")
-    run_at: AwareDatetime | None = Field(
-        default=None, description="RFC 3339 time with offset; omit to run now."
+    run_at: Timestamp | None = Field(
+        default=None,
+        description="RFC 3339 time with offset; omit to run now. At most a day in the past "
+        "and 100 years ahead.",
     )
     max_attempts: int | None = Field(default=None, ge=1, le=100)
     timeout_seconds: float | None = Field(default=None, gt=0, le=86_400)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=255)
+
+    @field_validator("run_at")
+    @classmethod
+    def _plausible_run_at(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return value
+        now = datetime.now(UTC)
+        if value < now - RUN_AT_MAX_PAST:
+            raise PydanticCustomError(
+                "run_at_too_early", "is more than a day in the past; omit run_at to run now"
+            )
+        if value > now + RUN_AT_MAX_AHEAD:
+            raise PydanticCustomError("run_at_too_late", "is more than 100 years ahead")
+        return value
 
 
 class Job(BaseModel):

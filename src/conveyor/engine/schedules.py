@@ -15,12 +15,15 @@ from typing import Any, Literal
 import psycopg
 import structlog
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from conveyor.engine.cron import Cadence, CadenceError, parse_cadence
 from conveyor.engine.jobs import JobRejected, Jobs, ScheduleFire
 from conveyor.engine.models import Job, JobSpec
 from conveyor.engine.queries import sql
+from conveyor.inputs import InputModel
+from conveyor.quota import QuotaExceeded
+from conveyor.store.database import Connection
 from conveyor.telemetry import metrics
 
 log = structlog.get_logger("conveyor.schedules")
@@ -29,14 +32,11 @@ log = structlog.get_logger("conveyor.schedules")
 class JobTemplate(JobSpec):
     """A schedule's job: like a submitted job, minus what each fire decides."""
 
-    model_config = ConfigDict(extra="forbid")
     run_at: None = Field(default=None, exclude=True)
     idempotency_key: None = Field(default=None, exclude=True)
 
 
-class ScheduleSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ScheduleSpec(InputModel):
     name: str = Field(min_length=1, max_length=200, examples=["nightly-report"])
     cron: str = Field(
         description="5-field cron, or '@every <duration>' such as '@every 30s'.",
@@ -74,10 +74,11 @@ class ScheduleRejected(ValueError):
 
 
 class Schedules:
-    def __init__(self, jobs: Jobs, *, misfire_grace: float = 60.0) -> None:
+    def __init__(self, jobs: Jobs, *, misfire_grace: float = 60.0, max_per_user: int | None = None) -> None:
         self.jobs = jobs
         self.pool = jobs.pool
         self.misfire_grace = timedelta(seconds=misfire_grace)
+        self.max_per_user = max_per_user
 
     def _validated(self, spec: ScheduleSpec) -> Cadence:
         """The spec's cadence, once its cadence and job template are known to be usable."""
@@ -101,11 +102,20 @@ class Schedules:
             "next_fire_at": cadence.next_after(now or datetime.now(UTC)),
             "created_by": created_by,
         }
-        async with self.pool.connection() as conn:
+        async with self.pool.connection() as conn, conn.transaction():
+            if created_by is not None and self.max_per_user is not None:
+                await self._check_quota(conn, created_by)
             row = await (await conn.execute(sql("insert_schedule"), params)).fetchone()
         if row is None:
             raise ScheduleRejected([{"field": "name", "message": f"a schedule named {spec.name!r} exists"}])
         return Schedule.model_validate(row)
+
+    async def _check_quota(self, conn: Connection, user_id: int) -> None:
+        assert self.max_per_user is not None
+        await conn.execute(sql("lock_user_for_schedules"), {"user_id": user_id})
+        row = await (await conn.execute(sql("count_user_schedules"), {"user_id": user_id})).fetchone()
+        if row is not None and row["schedules"] >= self.max_per_user:
+            raise QuotaExceeded("schedules", self.max_per_user, "CONVEYOR_MAX_SCHEDULES_PER_USER")
 
     async def update(
         self, schedule_id: int, changes: dict[str, Any], *, now: datetime | None = None

@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from psycopg.types.json import Jsonb
 
+from conveyor.quota import QuotaExceeded
 from conveyor.sqlfiles import Queries
 from conveyor.store.database import Pool
 
@@ -257,11 +258,22 @@ async def ensure_user(pool: Pool, email: str, role: Role, name: str | None = Non
 
 
 async def create_api_key(
-    pool: Pool, user_id: int, name: str, expires_at: datetime | None = None
+    pool: Pool,
+    user_id: int,
+    name: str,
+    expires_at: datetime | None = None,
+    *,
+    max_live_keys: int | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """Create a key; return (its record, the secret key shown once)."""
+    """Create a key; return (its record, the secret key shown once). With ``max_live_keys``,
+    a user who has that many live (unrevoked, unexpired) keys gets QuotaExceeded instead."""
     prefix, key = new_key()
-    async with pool.connection() as conn:
+    async with pool.connection() as conn, conn.transaction():
+        if max_live_keys is not None:
+            await conn.execute(sql("lock_user_for_keys"), {"user_id": user_id})
+            live = await (await conn.execute(sql("count_live_api_keys"), {"user_id": user_id})).fetchone()
+            if live is not None and live["keys"] >= max_live_keys:
+                raise QuotaExceeded("live API keys", max_live_keys, "CONVEYOR_MAX_API_KEYS_PER_USER")
         row = await (
             await conn.execute(
                 sql("create_api_key"),

@@ -43,6 +43,10 @@ class Viewer:
         return allowed(self.user.role, Permission(permission))
 
 
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 def gateway(request: Request) -> Gateway:
     gw = request.app.state.gateway
     assert isinstance(gw, Gateway)
@@ -66,7 +70,7 @@ async def get_viewer(request: Request) -> Viewer:
     session_id = request.cookies.get(CONSOLE_COOKIE)
     if not session_id:
         raise SignInRequired("not signed in")
-    api = gateway(request).session(session_id)
+    api = gateway(request).session(session_id, client=client_address(request))
     session = await api.call(Calls.current_session())
     api.csrf_token = session.csrf_token
     if request.method not in SAFE_METHODS and not tokens_match(

@@ -41,17 +41,21 @@ class Gateway:
     async def close(self) -> None:
         await self.http.aclose()
 
-    def session(self, session_id: str | None, csrf_token: str = "") -> ApiSession:
-        return ApiSession(self, session_id, csrf_token)
+    def session(
+        self, session_id: str | None, csrf_token: str = "", *, client: str | None = None
+    ) -> ApiSession:
+        """API calls as one user; ``client`` (the browser's address) travels as X-Forwarded-For,
+        which the API believes when the console is among CONVEYOR_TRUSTED_PROXIES."""
+        return ApiSession(self, session_id, csrf_token, client)
 
     async def send(self, call: Call[T], headers: dict[str, str]) -> tuple[T, httpx.Response]:
         headers = dict(headers)
         if request_id := structlog.contextvars.get_contextvars().get("request_id"):
             headers["X-Request-Id"] = str(request_id)
         propagate.inject(headers)  # traceparent: a job submitted here joins the page's trace
-        response = await self.request(
-            call.method, call.path, json=call.json, params=call.params, headers={**call.headers, **headers}
-        )
+        arguments = call.request()
+        arguments["headers"].update(headers)
+        response = await self.request(call.method, call.path, **arguments)
         if response.status_code in (502, 503, 504):
             detail = _detail(response) or response.reason_phrase
             raise ApiDown(self.api_url, f"{response.status_code} {detail}")
@@ -86,13 +90,15 @@ def _detail(response: httpx.Response) -> str:
 class ApiSession:
     """API calls as one signed-in user."""
 
-    def __init__(self, gateway: Gateway, session_id: str | None, csrf_token: str) -> None:
+    def __init__(self, gateway: Gateway, session_id: str | None, csrf_token: str, client: str | None) -> None:
         self.gateway = gateway
         self.session_id = session_id
         self.csrf_token = csrf_token
+        # Failed sign-ins are limited per client address at the API: the browser's, not ours.
+        self.forwarded = {"X-Forwarded-For": client} if client else {}
 
     async def call(self, call: Call[T]) -> T:
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = dict(self.forwarded)
         if self.session_id:
             headers["Cookie"] = f"{API_SESSION_COOKIE}={self.session_id}"
             if call.method in WRITE_METHODS:
@@ -122,14 +128,16 @@ class ApiSession:
 
     async def _raw(self, path: str, params: dict[str, str]) -> httpx.Response:
         """A GET whose redirect is the answer (the single sign-on steps)."""
-        response = await self.gateway.request("GET", path, params=params, follow_redirects=False)
+        response = await self.gateway.request(
+            "GET", path, params=params, headers=self.forwarded, follow_redirects=False
+        )
         if response.status_code in (502, 504):
             raise ApiDown(self.gateway.api_url, f"{response.status_code} {response.reason_phrase}")
         return response
 
     async def sign_in(self, call: Call[T]) -> tuple[T, str]:
         """Sign in; return the API's answer and the session id from its cookie."""
-        value, response = await self.gateway.send(call, {})
+        value, response = await self.gateway.send(call, dict(self.forwarded))
         if session_id := _session_cookie(response):
             return value, session_id
         raise ApiDown(self.gateway.api_url, "sign-in answered without a session cookie")

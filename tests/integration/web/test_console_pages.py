@@ -198,12 +198,22 @@ async def test_schedule_form_previews_rejects_bad_cron_and_creates(
     assert "<html" not in preview.text  # a fragment for HTMX to swap in
     wrong = browser.post("/schedules/preview", {"cron": "61 * * * *", "timezone": "UTC"})
     assert "This cadence does not work" in wrong.text
+    # Valid syntax that can never fire: the helper says so (the API once answered 500 here).
+    never = browser.post("/schedules/preview", {"cron": "0 0 30 2 *", "timezone": "UTC"})
+    assert never.status_code == 200 and "never fires" in never.text
+    huge = browser.post("/schedules/preview", {"cron": "@every 99999999999999d", "timezone": "UTC"})
+    assert huge.status_code == 200 and "interval too large" in huge.text
 
     bad = browser.post(
         "/schedules/new",
         {"name": "nightly", "cron": "* * *", "timezone": "UTC", "type": "echo", "payload": "{}"},
     )
     assert bad.status_code == 422 and 'id="e-cron">' in bad.text
+    never_form = browser.post(
+        "/schedules/new",
+        {"name": "feb30", "cron": "0 0 30 2 *", "timezone": "UTC", "type": "echo", "payload": "{}"},
+    )
+    assert never_form.status_code == 422 and re.search(r'id="e-cron">[^<]*never fires', never_form.text)
     bad_zone = browser.post(
         "/schedules/new", {"name": "n", "cron": "@every 30s", "timezone": "Mars/Base", "type": "echo"}
     )

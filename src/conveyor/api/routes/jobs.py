@@ -6,22 +6,24 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deprecation import PAUSED_FIELD_SUNSET, announce_deprecation
 from conveyor.api.deps import CanReadJobs, CanReadQueues, CanWriteJobs, CanWriteQueues, JobsDep
 from conveyor.api.idempotency import Idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.params import IdPath
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import QUEUE_PATTERN, Job, JobEvent, JobSpec, JobState, QueueName
+from conveyor.inputs import InputModel, Timestamp
 
 router = APIRouter(prefix=API_PREFIX, tags=["jobs"], responses=PROBLEM_RESPONSES)
 MAX_BATCH = 1000
 
 
-class JobBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class JobBatch(InputModel):
     jobs: list[JobSpec] = Field(min_length=1, max_length=MAX_BATCH)
 
 
@@ -30,8 +32,7 @@ class BatchResult(BaseModel):
     created: list[bool]
 
 
-class ReplayFilter(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReplayFilter(InputModel):
     queue: QueueName | None = None
     type: str | None = None
     limit: int = Field(default=1000, ge=1, le=100_000)
@@ -42,8 +43,7 @@ class Replayed(BaseModel):
     ids: list[int]
 
 
-class QueueUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class QueueUpdate(InputModel):
     paused: bool | None = Field(
         default=None,
         deprecated=True,
@@ -149,28 +149,28 @@ async def _job_or_404(jobs: JobsDep, job_id: int) -> Job:
 
 
 @router.get("/jobs/{job_id}", response_model=Job)
-async def get_job(job_id: int, jobs: JobsDep, _: CanReadJobs) -> Job:
+async def get_job(job_id: IdPath, jobs: JobsDep, _: CanReadJobs) -> Job:
     return await _job_or_404(jobs, job_id)
 
 
 @router.get("/jobs/{job_id}/events", response_model=list[JobEvent])
-async def job_events(job_id: int, jobs: JobsDep, _: CanReadJobs) -> list[JobEvent]:
+async def job_events(job_id: IdPath, jobs: JobsDep, _: CanReadJobs) -> list[JobEvent]:
     await _job_or_404(jobs, job_id)
     return await jobs.events(job_id)
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=Job)
-async def cancel_job(job_id: int, jobs: JobsDep, _: CanWriteJobs) -> Job:
+async def cancel_job(job_id: IdPath, jobs: JobsDep, _: CanWriteJobs) -> Job:
     return await jobs.cancel(job_id)
 
 
 @router.post("/jobs/{job_id}/retry", response_model=Job)
-async def retry_job(job_id: int, jobs: JobsDep, _: CanWriteJobs) -> Job:
+async def retry_job(job_id: IdPath, jobs: JobsDep, _: CanWriteJobs) -> Job:
     return await jobs.retry(job_id)
 
 
 @router.delete("/jobs/{job_id}", status_code=204)
-async def delete_job(job_id: int, jobs: JobsDep, _: CanWriteJobs) -> Response:
+async def delete_job(job_id: IdPath, jobs: JobsDep, _: CanWriteJobs) -> Response:
     """Delete a finished job and its events (running or waiting jobs: cancel first)."""
     await jobs.delete(job_id)
     return Response(status_code=204)
@@ -191,12 +191,20 @@ async def list_dead_letter(
     return Page[Job](items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None)
 
 
-class PurgeFilter(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _boolean(value: object) -> object:
+    # A literal compares by equality, and 1 == True: strict mode alone would let 1 through.
+    if not isinstance(value, bool):
+        raise PydanticCustomError("bool_type", "Input should be a valid boolean")
+    return value
+
+
+class PurgeFilter(InputModel):
     queue: QueueName | None = None
     type: str | None = None
-    finished_before: AwareDatetime | None = None
-    confirm: Literal[True] = Field(description="Must be true: purging deletes jobs for good.")
+    finished_before: Timestamp | None = None
+    confirm: Annotated[Literal[True], BeforeValidator(_boolean)] = Field(
+        description="Must be true: purging deletes jobs for good."
+    )
 
 
 class Purged(BaseModel):

@@ -6,16 +6,18 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep
 from conveyor.api.idempotency import Idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.params import IdPath
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
-from conveyor.engine.cron import CadenceError, parse_cadence
+from conveyor.engine.cron import parse_cadence
 from conveyor.engine.models import Job
 from conveyor.engine.schedules import JobTemplate, Schedule, ScheduleSpec
+from conveyor.inputs import InputModel
 
 router = APIRouter(prefix=API_PREFIX, tags=["schedules"], responses=PROBLEM_RESPONSES)
 
@@ -41,14 +43,13 @@ async def list_schedules(
 
 
 @router.get("/schedules/{schedule_id}", response_model=Schedule)
-async def get_schedule(schedule_id: int, schedules: SchedulesDep, _: CanReadSchedules) -> Schedule:
+async def get_schedule(schedule_id: IdPath, schedules: SchedulesDep, _: CanReadSchedules) -> Schedule:
     return _schedule_or_404(await schedules.get(schedule_id), schedule_id)
 
 
-class ScheduleUpdate(BaseModel):
+class ScheduleUpdate(InputModel):
     """Fields to change; omitted fields keep their value."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=200)
     cron: str | None = None
     timezone: str | None = None
@@ -58,8 +59,7 @@ class ScheduleUpdate(BaseModel):
     max_catch_up: int | None = Field(default=None, ge=1, le=1000)
 
 
-class CadencePreview(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CadencePreview(InputModel):
     cron: str = Field(examples=["0 9 * * 1-5"])
     timezone: str = "UTC"
     count: int = Field(default=5, ge=1, le=100)
@@ -77,7 +77,7 @@ def _schedule_or_404(schedule: Schedule | None, schedule_id: int) -> Schedule:
 
 @router.patch("/schedules/{schedule_id}", response_model=Schedule)
 async def update_schedule(
-    schedule_id: int, update: ScheduleUpdate, schedules: SchedulesDep, _: CanWriteSchedules
+    schedule_id: IdPath, update: ScheduleUpdate, schedules: SchedulesDep, _: CanWriteSchedules
 ) -> Schedule:
     changes = update.model_dump(exclude_unset=True)
     if nulls := [field for field, value in changes.items() if value is None]:
@@ -87,18 +87,18 @@ async def update_schedule(
 
 
 @router.post("/schedules/{schedule_id}/pause", response_model=Schedule)
-async def pause_schedule(schedule_id: int, schedules: SchedulesDep, _: CanWriteSchedules) -> Schedule:
+async def pause_schedule(schedule_id: IdPath, schedules: SchedulesDep, _: CanWriteSchedules) -> Schedule:
     return _schedule_or_404(await schedules.update(schedule_id, {"enabled": False}), schedule_id)
 
 
 @router.post("/schedules/{schedule_id}/resume", response_model=Schedule)
-async def resume_schedule(schedule_id: int, schedules: SchedulesDep, _: CanWriteSchedules) -> Schedule:
+async def resume_schedule(schedule_id: IdPath, schedules: SchedulesDep, _: CanWriteSchedules) -> Schedule:
     return _schedule_or_404(await schedules.update(schedule_id, {"enabled": True}), schedule_id)
 
 
 @router.post("/schedules/{schedule_id}/trigger", status_code=201, response_model=Job)
 async def trigger_schedule(
-    schedule_id: int, schedules: SchedulesDep, principal: CanWriteSchedules, _idempotent: Idempotent
+    schedule_id: IdPath, schedules: SchedulesDep, principal: CanWriteSchedules, _idempotent: Idempotent
 ) -> Job:
     job = await schedules.trigger(schedule_id, created_by=principal.user_id)
     if job is None:
@@ -108,7 +108,7 @@ async def trigger_schedule(
 
 @router.get("/schedules/{schedule_id}/preview", response_model=Preview)
 async def preview_schedule(
-    schedule_id: int,
+    schedule_id: IdPath,
     schedules: SchedulesDep,
     _: CanReadSchedules,
     count: Annotated[int, Query(ge=1, le=100)] = 5,
@@ -120,19 +120,14 @@ async def preview_schedule(
 
 @router.post("/schedules/preview", response_model=Preview)
 async def preview_cadence(body: CadencePreview, _: CanReadSchedules) -> Preview:
-    """Next fire times of a cadence before creating it (the console's cron helper uses this)."""
-    try:
-        cadence = parse_cadence(body.cron, body.timezone)
-    except CadenceError as exc:
-        field = exc.field
-        raise Problem(
-            422, f"{field}: {exc}", slug="validation", errors=[{"field": field, "message": str(exc)}]
-        ) from None
+    """Next fire times of a cadence before creating it (the console's cron helper uses this);
+    a cadence that cannot be used is a 422 naming `cron` or `timezone` and saying why."""
+    cadence = parse_cadence(body.cron, body.timezone)
     return Preview(next_fire_times=cadence.preview(datetime.now(UTC), body.count))
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204)
-async def delete_schedule(schedule_id: int, schedules: SchedulesDep, _: CanWriteSchedules) -> Response:
+async def delete_schedule(schedule_id: IdPath, schedules: SchedulesDep, _: CanWriteSchedules) -> Response:
     if not await schedules.delete(schedule_id):
         raise Problem(404, f"schedule {schedule_id} does not exist", slug="not-found")
     return Response(status_code=204)

@@ -13,24 +13,35 @@ from typing import Annotated
 import httpx
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from conveyor.api import API_PREFIX
-from conveyor.api.deps import SESSION_COOKIE, PoolDep, Public, Self, SettingsDep, enforce_rate_limit
+from conveyor.api.deps import (
+    SESSION_COOKIE,
+    PoolDep,
+    Public,
+    Self,
+    SettingsDep,
+    count_failure,
+    enforce_rate_limit,
+    refuse_while_failing,
+)
 from conveyor.api.oidc import OidcClient, OidcError
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.api.ratelimit import RateLimiter
 from conveyor.api.routes.users import EMAIL_PATTERN, User
+from conveyor.inputs import InputModel
 from conveyor.settings import Settings
 from conveyor.store import users
 
 router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=PROBLEM_RESPONSES)
 # Per email address: slows password guessing without letting anyone lock a user out for long.
+# Guessing across many emails (password spraying) meets the per-address limit on failures,
+# CONVEYOR_AUTH_FAILURE_LIMIT (api/deps.py).
 LOGIN_LIMIT = "10/minute;100/hour"
 
 
-class Credentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Credentials(InputModel):
     email: str = Field(pattern=EMAIL_PATTERN)
     password: str = Field(min_length=1, max_length=256)
 
@@ -74,9 +85,11 @@ async def sign_in(
     body: Credentials, request: Request, response: Response, pool: PoolDep, settings: SettingsDep, _: Public
 ) -> Session:
     email = body.email.lower()
+    await refuse_while_failing(request)
     await enforce_rate_limit(request, f"login:{email}", _login_limiter(request))
     user = await users.login(pool, email, body.password)
     if user is None:
+        await count_failure(request)
         raise Problem(401, "wrong email or password", slug="unauthenticated")
     csrf, expires_at = await _start_session(request, response, pool, settings, user["id"])
     return Session(user=User.model_validate(user), csrf_token=csrf, expires_at=expires_at)

@@ -6,13 +6,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from conveyor.api import API_PREFIX
-from conveyor.api.deps import CanReadAudit, CanReadUsers, CanWriteUsers, PoolDep, Self
+from conveyor.api.deps import CanReadAudit, CanReadUsers, CanWriteUsers, PoolDep, Self, SettingsDep
 from conveyor.api.idempotency import Idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.params import IdPath, IdQuery
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
+from conveyor.inputs import InputModel, Timestamp
 from conveyor.store import users
 from conveyor.store.users import Role
 
@@ -20,8 +22,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["users"], responses=PROBLEM_RESPONSE
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,255}$"
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UserCreate(InputModel):
     email: str = Field(pattern=EMAIL_PATTERN, examples=["ada@example.com"])
     name: str | None = Field(default=None, max_length=200)
     role: Role
@@ -33,8 +34,7 @@ class UserCreate(BaseModel):
     )
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UserUpdate(InputModel):
     name: str | None = Field(default=None, max_length=200)
     role: Role | None = None
     disabled: bool | None = None
@@ -50,10 +50,9 @@ class User(BaseModel):
     created_at: datetime
 
 
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ApiKeyCreate(InputModel):
     name: str = Field(min_length=1, max_length=100, examples=["deploy pipeline"])
-    expires_at: AwareDatetime | None = None
+    expires_at: Timestamp | None = None
 
     @field_validator("expires_at")
     @classmethod
@@ -119,12 +118,12 @@ async def list_users(
 
 
 @router.get("/users/{user_id}", response_model=User)
-async def get_user(user_id: int, pool: PoolDep, _: CanReadUsers) -> User:
+async def get_user(user_id: IdPath, pool: PoolDep, _: CanReadUsers) -> User:
     return User.model_validate(await _user_or_404(pool, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=User)
-async def update_user(user_id: int, body: UserUpdate, pool: PoolDep, principal: CanWriteUsers) -> User:
+async def update_user(user_id: IdPath, body: UserUpdate, pool: PoolDep, principal: CanWriteUsers) -> User:
     changes = body.model_dump(exclude_unset=True)
     if user_id == principal.user_id and (changes.get("disabled") or changes.get("role", "admin") != "admin"):
         raise Problem(409, "admins cannot demote or disable themselves; ask another admin", slug="conflict")
@@ -136,15 +135,22 @@ async def update_user(user_id: int, body: UserUpdate, pool: PoolDep, principal: 
 
 @router.post("/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyCreated)
 async def issue_key(
-    user_id: int, body: ApiKeyCreate, pool: PoolDep, _: CanWriteUsers, _idempotent: Idempotent
+    user_id: IdPath,
+    body: ApiKeyCreate,
+    pool: PoolDep,
+    settings: SettingsDep,
+    _: CanWriteUsers,
+    _idempotent: Idempotent,
 ) -> ApiKeyCreated:
     await _user_or_404(pool, user_id)
-    row, secret = await users.create_api_key(pool, user_id, body.name, body.expires_at)
+    row, secret = await users.create_api_key(
+        pool, user_id, body.name, body.expires_at, max_live_keys=settings.max_api_keys_per_user
+    )
     return _created(row, secret)
 
 
 @router.get("/users/{user_id}/api-keys", response_model=list[ApiKey])
-async def list_user_keys(user_id: int, pool: PoolDep, _: CanReadUsers) -> list[ApiKey]:
+async def list_user_keys(user_id: IdPath, pool: PoolDep, _: CanReadUsers) -> list[ApiKey]:
     await _user_or_404(pool, user_id)
     return [ApiKey.model_validate(r) for r in await users.list_api_keys(pool, user_id)]
 
@@ -157,7 +163,7 @@ async def _revoke(pool: PoolDep, user_id: int, key_id: int) -> ApiKey:
 
 
 @router.delete("/users/{user_id}/api-keys/{key_id}", response_model=ApiKey)
-async def revoke_user_key(user_id: int, key_id: int, pool: PoolDep, _: CanWriteUsers) -> ApiKey:
+async def revoke_user_key(user_id: IdPath, key_id: IdPath, pool: PoolDep, _: CanWriteUsers) -> ApiKey:
     return await _revoke(pool, user_id, key_id)
 
 
@@ -173,20 +179,26 @@ async def my_keys(pool: PoolDep, principal: Self) -> list[ApiKey]:
 
 @router.post("/me/api-keys", status_code=201, response_model=ApiKeyCreated)
 async def create_my_key(
-    body: ApiKeyCreate, pool: PoolDep, principal: Self, _idempotent: Idempotent
+    body: ApiKeyCreate, pool: PoolDep, settings: SettingsDep, principal: Self, _idempotent: Idempotent
 ) -> ApiKeyCreated:
-    row, secret = await users.create_api_key(pool, principal.user_id, body.name, body.expires_at)
+    row, secret = await users.create_api_key(
+        pool,
+        principal.user_id,
+        body.name,
+        body.expires_at,
+        max_live_keys=settings.max_api_keys_per_user,
+    )
     return _created(row, secret)
 
 
 @router.delete("/me/api-keys/{key_id}", response_model=ApiKey)
-async def revoke_my_key(key_id: int, pool: PoolDep, principal: Self) -> ApiKey:
+async def revoke_my_key(key_id: IdPath, pool: PoolDep, principal: Self) -> ApiKey:
     # Scoped to the caller: another user's key id is simply "not found".
     return await _revoke(pool, principal.user_id, key_id)
 
 
 @router.post("/me/api-keys/{key_id}/rotate", status_code=201, response_model=ApiKeyCreated)
-async def rotate_my_key(key_id: int, pool: PoolDep, principal: Self) -> ApiKeyCreated:
+async def rotate_my_key(key_id: IdPath, pool: PoolDep, principal: Self) -> ApiKeyCreated:
     rotated = await users.rotate_api_key(pool, principal.user_id, key_id)
     if rotated is None:
         raise Problem(404, f"no live API key {key_id}", slug="not-found")
@@ -197,7 +209,7 @@ async def rotate_my_key(key_id: int, pool: PoolDep, principal: Self) -> ApiKeyCr
 async def audit_log(
     pool: PoolDep,
     _: CanReadAudit,
-    user_id: int | None = None,
+    user_id: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[AuditEntry]:

@@ -8,15 +8,17 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, BeforeValidator, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadWebhooks, CanWriteWebhooks, PoolDep, SettingsDep
 from conveyor.api.idempotency import Idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.params import IdPath
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import Job
 from conveyor.handlers.outbound import AllowList, refusal_reason
+from conveyor.inputs import InputModel
 from conveyor.settings import Settings
 from conveyor.store import webhooks
 
@@ -46,16 +48,14 @@ WebhookUrl = Annotated[
 ]
 
 
-class WebhookCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WebhookCreate(InputModel):
     url: WebhookUrl
     events: list[EventType] = Field(min_length=1, examples=[["job.dead", "job.succeeded"]])
     description: str | None = Field(default=None, max_length=500)
     enabled: bool = True
 
 
-class WebhookUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WebhookUpdate(InputModel):
     url: WebhookUrl | None = None
     events: list[EventType] | None = Field(default=None, min_length=1)
     description: str | None = Field(default=None, max_length=500)
@@ -144,18 +144,18 @@ async def list_webhooks(pool: PoolDep, _: CanReadWebhooks) -> list[Webhook]:
 
 
 @router.get("/webhooks/{endpoint_id}", response_model=Webhook)
-async def get_webhook(endpoint_id: int, pool: PoolDep, _: CanReadWebhooks) -> Webhook:
+async def get_webhook(endpoint_id: IdPath, pool: PoolDep, _: CanReadWebhooks) -> Webhook:
     return Webhook.from_row(_found(await webhooks.get(pool, endpoint_id), endpoint_id))
 
 
 @router.get("/webhooks/{endpoint_id}/secret", response_model=WebhookWithSecret)
-async def reveal_secret(endpoint_id: int, pool: PoolDep, _: CanWriteWebhooks) -> WebhookWithSecret:
+async def reveal_secret(endpoint_id: IdPath, pool: PoolDep, _: CanWriteWebhooks) -> WebhookWithSecret:
     return WebhookWithSecret.from_row(_found(await webhooks.get(pool, endpoint_id), endpoint_id))
 
 
 @router.patch("/webhooks/{endpoint_id}", response_model=Webhook)
 async def update_webhook(
-    endpoint_id: int, body: WebhookUpdate, pool: PoolDep, settings: SettingsDep, _: CanWriteWebhooks
+    endpoint_id: IdPath, body: WebhookUpdate, pool: PoolDep, settings: SettingsDep, _: CanWriteWebhooks
 ) -> Webhook:
     changes: dict[str, Any] = body.model_dump(exclude_unset=True, mode="json")
     if changes.get("url"):
@@ -164,7 +164,7 @@ async def update_webhook(
 
 
 @router.delete("/webhooks/{endpoint_id}", status_code=204)
-async def delete_webhook(endpoint_id: int, pool: PoolDep, _: CanWriteWebhooks) -> Response:
+async def delete_webhook(endpoint_id: IdPath, pool: PoolDep, _: CanWriteWebhooks) -> Response:
     if not await webhooks.delete(pool, endpoint_id):
         raise Problem(404, f"webhook {endpoint_id} does not exist", slug="not-found")
     return Response(status_code=204)
@@ -172,14 +172,14 @@ async def delete_webhook(endpoint_id: int, pool: PoolDep, _: CanWriteWebhooks) -
 
 @router.post("/webhooks/{endpoint_id}/rotate-secret", response_model=WebhookWithSecret)
 async def rotate_secret(
-    endpoint_id: int, pool: PoolDep, settings: SettingsDep, _: CanWriteWebhooks
+    endpoint_id: IdPath, pool: PoolDep, settings: SettingsDep, _: CanWriteWebhooks
 ) -> WebhookWithSecret:
     row = await webhooks.rotate_secret(pool, endpoint_id, settings.webhook_rotation_grace)
     return WebhookWithSecret.from_row(_found(row, endpoint_id))
 
 
 @router.post("/webhooks/{endpoint_id}/test", status_code=202, response_model=Job)
-async def send_test_delivery(endpoint_id: int, pool: PoolDep, _: CanWriteWebhooks) -> Job:
+async def send_test_delivery(endpoint_id: IdPath, pool: PoolDep, _: CanWriteWebhooks) -> Job:
     """Send a `webhook.test` event now; the returned job is the delivery."""
     _found(await webhooks.get(pool, endpoint_id), endpoint_id)
     return Job.from_row(await webhooks.enqueue_test(pool, endpoint_id))
@@ -187,7 +187,7 @@ async def send_test_delivery(endpoint_id: int, pool: PoolDep, _: CanWriteWebhook
 
 @router.get("/webhooks/{endpoint_id}/deliveries", response_model=Page[Job])
 async def deliveries(
-    endpoint_id: int,
+    endpoint_id: IdPath,
     pool: PoolDep,
     _: CanReadWebhooks,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,

@@ -40,3 +40,11 @@ SET name = %(name)s, cron = %(cron)s, timezone = %(timezone)s, job = %(job)s, en
     next_fire_at = %(next_fire_at)s, updated_at = now()
 WHERE id = %(id)s
 RETURNING *;
+
+-- name: lock_user_for_schedules
+-- Serialises one user's schedule creations, so that counting then inserting stays within the
+-- limit however many requests race (NO KEY UPDATE: foreign-key checks are not blocked).
+SELECT id FROM conveyor.users WHERE id = %(user_id)s FOR NO KEY UPDATE;
+
+-- name: count_user_schedules
+SELECT count(*) AS schedules FROM conveyor.schedules WHERE created_by = %(user_id)s;

@@ -100,3 +100,12 @@ RETURNING nonce, code_verifier, next_path;
 
 -- name: delete_expired_oidc_logins
 DELETE FROM conveyor.oidc_logins WHERE expires_at < now();
+
+-- name: lock_user_for_keys
+-- Serialises one user's key creations, so that counting then inserting stays within the limit
+-- however many requests race (NO KEY UPDATE: foreign-key checks are not blocked).
+SELECT id FROM conveyor.users WHERE id = %(user_id)s FOR NO KEY UPDATE;
+
+-- name: count_live_api_keys
+SELECT count(*) AS keys FROM conveyor.api_keys
+WHERE user_id = %(user_id)s AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now());

@@ -14,6 +14,7 @@ from conveyor.web.auth import (
     CSRF_FIELD,
     SIGN_IN_CSRF_COOKIE,
     ViewerDep,
+    client_address,
     gateway,
     local_path,
     new_sign_in_token,
@@ -77,7 +78,9 @@ async def sign_in(request: Request) -> Response:
         return _sign_in_form(request, next_path, email=email, errors=errors, status_code=422)
     try:
         session, session_id = (
-            await gateway(request).session(None).sign_in(Calls.sign_in(email, form["password"]))
+            await gateway(request)
+            .session(None, client=client_address(request))
+            .sign_in(Calls.sign_in(email, form["password"]))
         )
     except ApiError as exc:
         if exc.status == 401:
@@ -120,7 +123,7 @@ SSO_ATTEMPT_SECONDS = 600  # the API forgets an attempt after 10 minutes too
 async def sso_start(request: Request, next: str = "/") -> Response:
     """Off to the identity provider; the API keeps the attempt (state, nonce, PKCE verifier)."""
     _sso_configured(request)
-    url = await gateway(request).session(None).oidc_start(local_path(next))
+    url = await gateway(request).session(None, client=client_address(request)).oidc_start(local_path(next))
     state = parse_qs(urlsplit(url).query).get("state", [""])[0]
     response = RedirectResponse(url, status_code=303)
     # Lax, not Strict: the provider's redirect back here is a cross-site navigation.
@@ -142,8 +145,8 @@ async def sso_callback(request: Request) -> Response:
         message = "Single sign-on failed: this sign-in was not started in this browser. Please start again."
         return _sign_in_form(request, "/", message=message, status_code=403)
     try:
-        next_path, session_id = await api.session(None).oidc_finish(params)
-        session = await api.session(session_id).call(Calls.current_session())
+        next_path, session_id = await api.session(None, client=client_address(request)).oidc_finish(params)
+        session = await api.session(session_id, client=client_address(request)).call(Calls.current_session())
     except ApiError as exc:
         detail = exc.problem.get("detail") or exc.problem.get("title") or str(exc)
         return _sign_in_form(request, "/", message=f"Single sign-on failed: {detail}", status_code=exc.status)
