@@ -6,7 +6,6 @@ Secrets may come from files: ``CONVEYOR_DATABASE_URL_FILE=/run/secrets/db`` is r
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +13,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from conveyor.handlers.destinations import AllowList
 
 ENV_PREFIX = "CONVEYOR_"
 SECRET_FILE_FIELDS = ("database_url", "redis_url", "api_key", "oidc_client_secret")
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    probes_host: str = Field(
+        default="127.0.0.1",
+        description="Interface the worker and scheduler serve /livez, /readyz and /metrics on.",
+    )
     worker_port: int = Field(default=9100, ge=1, le=65535)
     scheduler_port: int = Field(default=9101, ge=1, le=65535)
     web_host: str = Field(default="127.0.0.1", description="Interface the console binds.")
@@ -95,7 +100,9 @@ class Settings(BaseSettings):
         default=86400, ge=0, description="Seconds an old webhook secret still signs."
     )
     http_allow: str = Field(
-        default="", description="Hosts or CIDRs outbound HTTP may reach despite the guard."
+        default="",
+        description="Comma-separated destinations outbound HTTP may reach despite the guard: host, "
+        "IP or CIDR, each optionally with :port (IPv6 with a port in brackets: [::1]:8080).",
     )
     http_max_response_bytes: int = Field(default=1024 * 1024, ge=1024)
 
@@ -124,12 +131,7 @@ class Settings(BaseSettings):
     @field_validator("http_allow")
     @classmethod
     def _allow_list(cls, value: str) -> str:
-        for entry in filter(None, (e.strip() for e in value.split(","))):
-            if "/" in entry:
-                try:
-                    ipaddress.ip_network(entry, strict=False)
-                except ValueError as exc:
-                    raise ValueError(f"{entry!r} is not a valid CIDR") from exc
+        AllowList(value.split(","))  # raises ValueError naming the malformed entry
         return value
 
     @field_validator("redis_url")

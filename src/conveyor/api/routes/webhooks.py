@@ -16,7 +16,7 @@ from conveyor.api.idempotency import Idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import Job
-from conveyor.handlers.outbound import AllowList, refusal_reason
+from conveyor.handlers.destinations import AllowList, refusal_reason
 from conveyor.settings import Settings
 from conveyor.store import webhooks
 
@@ -87,9 +87,10 @@ class WebhookWithSecret(Webhook):
 
 def check_destination(url: str, settings: Settings) -> None:
     """Refuse at once an endpoint the outbound guard would refuse at delivery (SSRF)."""
-    host = AnyHttpUrl(url).host or ""
+    parsed = AnyHttpUrl(url)
+    host, port = parsed.host or "", parsed.port or (443 if parsed.scheme == "https" else 80)
     allow = AllowList(settings.http_allow_list)
-    if allow.allows_host(host):
+    if allow.allows_host(host, port):
         return
     try:
         addresses = {
@@ -105,7 +106,7 @@ def check_destination(url: str, settings: Settings) -> None:
     for address in addresses:
         ip = ipaddress.ip_address(str(address).split("%")[0])
         reason = refusal_reason(ip)
-        if reason and not allow.allows_address(ip):
+        if reason and not allow.allows_address(ip, port):
             message = f"{host} resolves to {ip}, {reason}; allow it with CONVEYOR_HTTP_ALLOW if intended"
             raise Problem(
                 422, f"url: {message}", slug="validation", errors=[{"field": "url", "message": message}]
