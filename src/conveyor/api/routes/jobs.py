@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deprecation import PAUSED_FIELD_SUNSET, announce_deprecation
 from conveyor.api.deps import CanReadJobs, CanReadQueues, CanWriteJobs, CanWriteQueues, JobsDep
-from conveyor.api.idempotency import Idempotent
+from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
-from conveyor.api.problems import PROBLEM_RESPONSES, Problem
+from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import QUEUE_PATTERN, Job, JobEvent, JobSpec, JobState, QueueName
+from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["jobs"], responses=PROBLEM_RESPONSES)
 MAX_BATCH = 1000
@@ -28,6 +29,21 @@ class JobBatch(BaseModel):
 class BatchResult(BaseModel):
     items: list[Job]
     created: list[bool]
+
+
+def _batch_reference(body: dict[str, Any]) -> dict[str, Any]:
+    return {"ids": [item["id"] for item in body["items"]], "created": body["created"]}
+
+
+async def _current_batch(request: Request, _: Principal, reference: dict[str, Any]) -> BatchResult | None:
+    """The batch's jobs as they are now; None once any of them was deleted (retention)."""
+    found = await request.app.state.jobs.get_many(reference["ids"])
+    if any(job_id not in found for job_id in reference["ids"]):
+        return None
+    return BatchResult(items=[found[job_id] for job_id in reference["ids"]], created=reference["created"])
+
+
+BatchReplay = Annotated[None, idempotent(Replay("jobs", _current_batch, remember=_batch_reference))]
 
 
 class ReplayFilter(BaseModel):
@@ -106,9 +122,9 @@ async def submit_job(
     return job
 
 
-@router.post("/jobs/batch", status_code=201, response_model=BatchResult)
+@router.post("/jobs/batch", status_code=201, response_model=BatchResult, responses=IDEMPOTENT_RESPONSES)
 async def submit_batch(
-    batch: JobBatch, jobs: JobsDep, principal: CanWriteJobs, _idempotent: Idempotent
+    batch: JobBatch, jobs: JobsDep, principal: CanWriteJobs, _idempotent: BatchReplay
 ) -> BatchResult:
     results = await jobs.enqueue(
         batch.jobs, created_by=principal.user_id, key_namespace=_namespace(principal.user_id)

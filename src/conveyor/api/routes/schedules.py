@@ -5,24 +5,38 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep
-from conveyor.api.idempotency import Idempotent
+from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
-from conveyor.api.problems import PROBLEM_RESPONSES, Problem
+from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.engine.cron import CadenceError, parse_cadence
 from conveyor.engine.models import Job
 from conveyor.engine.schedules import JobTemplate, Schedule, ScheduleSpec
+from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["schedules"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("/schedules", status_code=201, response_model=Schedule)
+async def _current_schedule(request: Request, _: Principal, schedule_id: int) -> Schedule | None:
+    schedule: Schedule | None = await request.app.state.schedules.get(schedule_id)
+    return schedule
+
+
+async def _current_job(request: Request, _: Principal, job_id: int) -> Job | None:
+    job: Job | None = await request.app.state.jobs.get(job_id)
+    return job
+
+
+@router.post("/schedules", status_code=201, response_model=Schedule, responses=IDEMPOTENT_RESPONSES)
 async def create_schedule(
-    spec: ScheduleSpec, schedules: SchedulesDep, principal: CanWriteSchedules, _idempotent: Idempotent
+    spec: ScheduleSpec,
+    schedules: SchedulesDep,
+    principal: CanWriteSchedules,
+    _idempotent: Annotated[None, idempotent(Replay("schedule", _current_schedule))],
 ) -> Schedule:
     return await schedules.create(spec, created_by=principal.user_id)
 
@@ -96,9 +110,14 @@ async def resume_schedule(schedule_id: int, schedules: SchedulesDep, _: CanWrite
     return _schedule_or_404(await schedules.update(schedule_id, {"enabled": True}), schedule_id)
 
 
-@router.post("/schedules/{schedule_id}/trigger", status_code=201, response_model=Job)
+@router.post(
+    "/schedules/{schedule_id}/trigger", status_code=201, response_model=Job, responses=IDEMPOTENT_RESPONSES
+)
 async def trigger_schedule(
-    schedule_id: int, schedules: SchedulesDep, principal: CanWriteSchedules, _idempotent: Idempotent
+    schedule_id: int,
+    schedules: SchedulesDep,
+    principal: CanWriteSchedules,
+    _idempotent: Annotated[None, idempotent(Replay("job", _current_job))],
 ) -> Job:
     job = await schedules.trigger(schedule_id, created_by=principal.user_id)
     if job is None:

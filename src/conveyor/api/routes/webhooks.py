@@ -7,18 +7,19 @@ import socket
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadWebhooks, CanWriteWebhooks, PoolDep, SettingsDep
-from conveyor.api.idempotency import Idempotent
+from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
-from conveyor.api.problems import PROBLEM_RESPONSES, Problem
+from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import Job
 from conveyor.handlers.destinations import AllowList, refusal_reason
 from conveyor.settings import Settings
 from conveyor.store import webhooks
+from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["webhooks"], responses=PROBLEM_RESPONSES)
 
@@ -119,13 +120,19 @@ def _found(row: dict[str, Any] | None, endpoint_id: int) -> dict[str, Any]:
     return row
 
 
-@router.post("/webhooks", status_code=201, response_model=WebhookWithSecret)
+async def _current_webhook(request: Request, _: Principal, endpoint_id: int) -> WebhookWithSecret | None:
+    # The current secret, as GET /webhooks/{id}/secret shows it to the same role.
+    row = await webhooks.get(request.app.state.pool, endpoint_id)
+    return WebhookWithSecret.from_row(row) if row else None
+
+
+@router.post("/webhooks", status_code=201, response_model=WebhookWithSecret, responses=IDEMPOTENT_RESPONSES)
 async def create_webhook(
     body: WebhookCreate,
     pool: PoolDep,
     settings: SettingsDep,
     principal: CanWriteWebhooks,
-    _idempotent: Idempotent,
+    _idempotent: Annotated[None, idempotent(Replay("webhook", _current_webhook))],
 ) -> WebhookWithSecret:
     check_destination(str(body.url), settings)
     row = await webhooks.create(
