@@ -7,6 +7,7 @@ Secrets may come from files: ``CONVEYOR_DATABASE_URL_FILE=/run/secrets/db`` is r
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -17,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from conveyor.handlers.destinations import AllowList
 
 ENV_PREFIX = "CONVEYOR_"
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 token
 SECRET_FILE_FIELDS = ("database_url", "redis_url", "api_key", "oidc_client_secret")
 
 
@@ -105,6 +107,11 @@ class Settings(BaseSettings):
         "IP or CIDR, each optionally with :port (IPv6 with a port in brackets: [::1]:8080).",
     )
     http_max_response_bytes: int = Field(default=1024 * 1024, ge=1024)
+    redact_headers: str = Field(
+        default="",
+        description="Comma-separated header names whose values viewers see redacted in http jobs, "
+        "besides the credential-like ones (authorization, *key*, *token*, cookie, ...) always redacted.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -132,6 +139,14 @@ class Settings(BaseSettings):
     @classmethod
     def _allow_list(cls, value: str) -> str:
         AllowList(value.split(","))  # raises ValueError naming the malformed entry
+        return value
+
+    @field_validator("redact_headers")
+    @classmethod
+    def _header_names(cls, value: str) -> str:
+        for name in filter(None, (n.strip() for n in value.split(","))):
+            if not HEADER_NAME.match(name):
+                raise ValueError(f"{name!r} is not a header name")
         return value
 
     @field_validator("redis_url")
@@ -170,6 +185,10 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def redacted_header_names(self) -> list[str]:
+        return [n.strip() for n in self.redact_headers.split(",") if n.strip()]
 
     @property
     def http_allow_list(self) -> list[str]:

@@ -215,6 +215,9 @@ async def test_redirect_loops_end_as_a_permanent_error(target: str) -> None:
         {"url": "http://example.com", "method": "TRACE"},
         {"url": "http://example.com", "expected_statuses": [700]},
         {"url": "http://example.com", "command": "rm -rf /"},
+        {"url": "https://user:pw@example.com/hook"},  # credentials rest in the job for every reader
+        {"url": "https://token@example.com/hook"},
+        {"url": "http://example.com/a\r\nX-Injected: 1"},
     ],
 )
 def test_bad_http_payloads_are_refused(payload: dict[str, Any]) -> None:

@@ -13,6 +13,9 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator, AnyHttpUrl, BeforeValidator
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -162,3 +165,21 @@ class AllowList:
             and e.matches_port(port)
             for e in self.entries
         )
+
+
+def _no_control_characters(raw: object) -> object:
+    # Checked before URL parsing, which would silently drop CR/LF (a header-injection attempt).
+    if isinstance(raw, str) and any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+        raise ValueError("must not contain control characters such as line breaks")
+    return raw
+
+
+def _no_credentials(url: AnyHttpUrl) -> AnyHttpUrl:
+    # user:password@ would rest in the job or endpoint for every reader; send a header instead.
+    if url.username or url.password:
+        raise ValueError("must not contain credentials (user:password@); send them in a header")
+    return url
+
+
+OutboundUrl = Annotated[AnyHttpUrl, BeforeValidator(_no_control_characters), AfterValidator(_no_credentials)]
+"""An http(s) URL that outbound requests (http jobs, webhook endpoints) may name."""

@@ -12,9 +12,10 @@ import time
 from typing import Any, Literal
 
 import httpx
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from conveyor.handlers.destinations import AllowList
+from conveyor.handlers.credentials import Redactor
+from conveyor.handlers.destinations import AllowList, OutboundUrl
 from conveyor.handlers.outbound import OutboundRefused, guarded_client, send_following_redirects
 from conveyor.handlers.registry import JobContext, JobError, PermanentError, Registry
 from conveyor.settings import get_settings
@@ -28,7 +29,7 @@ FORBIDDEN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "c
 class HttpRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: AnyHttpUrl
+    url: OutboundUrl
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "POST"
     headers: dict[str, str] = Field(default_factory=dict)
     body: Any = Field(default=None, description="Sent as JSON when not null.")
@@ -106,7 +107,8 @@ async def send(
     body = raw[:RESULT_BODY_LIMIT].decode(response.encoding or "utf-8", errors="replace")
     if ok:
         return {"status": status, "body": body}
-    message = f"{request.method} {request.url} answered {status}"
+    # Errors travel to job events, logs and webhook receivers: never with credentials in them.
+    message = f"{request.method} {Redactor().url(str(request.url))} answered {status}"
     if status >= 500 or status in RETRYABLE_STATUSES:
         raise JobError(
             message,

@@ -14,6 +14,7 @@ from conveyor.api.deps import CanReadJobs, CanReadQueues, CanWriteJobs, CanWrite
 from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
+from conveyor.api.redaction import PayloadViewDep
 from conveyor.engine.models import QUEUE_PATTERN, Job, JobEvent, JobSpec, JobState, QueueName
 from conveyor.store.users import Principal
 
@@ -136,6 +137,7 @@ async def submit_batch(
 async def list_jobs(
     jobs: JobsDep,
     _: CanReadJobs,
+    view: PayloadViewDep,
     state: JobState | None = None,
     queue: Annotated[str | None, Query(pattern=QUEUE_PATTERN)] = None,
     type: Annotated[str | None, Query(max_length=128)] = None,
@@ -154,7 +156,7 @@ async def list_jobs(
         created_before=created_before,
     )
     next_cursor = encode_cursor(items[-1].id) if len(items) == limit else None
-    return Page[Job](items=items, next_cursor=next_cursor)
+    return Page[Job](items=view.jobs(items), next_cursor=next_cursor)
 
 
 async def _job_or_404(jobs: JobsDep, job_id: int) -> Job:
@@ -165,8 +167,8 @@ async def _job_or_404(jobs: JobsDep, job_id: int) -> Job:
 
 
 @router.get("/jobs/{job_id}", response_model=Job)
-async def get_job(job_id: int, jobs: JobsDep, _: CanReadJobs) -> Job:
-    return await _job_or_404(jobs, job_id)
+async def get_job(job_id: int, jobs: JobsDep, _: CanReadJobs, view: PayloadViewDep) -> Job:
+    return view.job(await _job_or_404(jobs, job_id))
 
 
 @router.get("/jobs/{job_id}/events", response_model=list[JobEvent])
@@ -196,6 +198,7 @@ async def delete_job(job_id: int, jobs: JobsDep, _: CanWriteJobs) -> Response:
 async def list_dead_letter(
     jobs: JobsDep,
     _: CanReadJobs,
+    view: PayloadViewDep,
     queue: Annotated[str | None, Query(pattern=QUEUE_PATTERN)] = None,
     type: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -204,7 +207,8 @@ async def list_dead_letter(
     items = await jobs.page(
         state="dead", queue=queue, type=type, before_id=decode_cursor(cursor), limit=limit
     )
-    return Page[Job](items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None)
+    next_cursor = encode_cursor(items[-1].id) if len(items) == limit else None
+    return Page[Job](items=view.jobs(items), next_cursor=next_cursor)
 
 
 class PurgeFilter(BaseModel):

@@ -13,6 +13,7 @@ from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep
 from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
+from conveyor.api.redaction import PayloadViewDep
 from conveyor.engine.cron import CadenceError, parse_cadence
 from conveyor.engine.models import Job
 from conveyor.engine.schedules import JobTemplate, Schedule, ScheduleSpec
@@ -45,18 +46,22 @@ async def create_schedule(
 async def list_schedules(
     schedules: SchedulesDep,
     _: CanReadSchedules,
+    view: PayloadViewDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[Schedule]:
     items = await schedules.page(after_id=decode_cursor(cursor), limit=limit)
     return Page[Schedule](
-        items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None
+        items=[view.schedule(s) for s in items],
+        next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None,
     )
 
 
 @router.get("/schedules/{schedule_id}", response_model=Schedule)
-async def get_schedule(schedule_id: int, schedules: SchedulesDep, _: CanReadSchedules) -> Schedule:
-    return _schedule_or_404(await schedules.get(schedule_id), schedule_id)
+async def get_schedule(
+    schedule_id: int, schedules: SchedulesDep, _: CanReadSchedules, view: PayloadViewDep
+) -> Schedule:
+    return view.schedule(_schedule_or_404(await schedules.get(schedule_id), schedule_id))
 
 
 class ScheduleUpdate(BaseModel):

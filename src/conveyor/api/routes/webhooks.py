@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadWebhooks, CanWriteWebhooks, PoolDep, SettingsDep
@@ -16,7 +16,7 @@ from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import Job
-from conveyor.handlers.destinations import AllowList, refusal_reason
+from conveyor.handlers.destinations import AllowList, OutboundUrl, refusal_reason
 from conveyor.settings import Settings
 from conveyor.store import webhooks
 from conveyor.store.users import Principal
@@ -26,25 +26,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["webhooks"], responses=PROBLEM_RESPO
 EventType = Literal["job.queued", "job.running", "job.retrying", "job.succeeded", "job.dead", "job.cancelled"]
 
 
-def _no_control_characters(raw: object) -> object:
-    # Checked before URL parsing, which would silently drop CR/LF (a header-injection attempt).
-    if isinstance(raw, str) and any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
-        raise ValueError("must not contain control characters such as line breaks")
-    return raw
-
-
-def _no_credentials(url: AnyHttpUrl) -> AnyHttpUrl:
-    if url.username or url.password:
-        raise ValueError("must not contain credentials")
-    return url
-
-
-WebhookUrl = Annotated[
-    AnyHttpUrl,
-    BeforeValidator(_no_control_characters),
-    AfterValidator(_no_credentials),
-    Field(examples=["https://hooks.example.com/conveyor"]),
-]
+WebhookUrl = Annotated[OutboundUrl, Field(examples=["https://hooks.example.com/conveyor"])]
 
 
 class WebhookCreate(BaseModel):
