@@ -79,21 +79,21 @@ def web(port: Port = None, host: Host = "") -> None:
 
 
 @app.command()
-def worker(port: Port = None, host: Host = "0.0.0.0") -> None:  # noqa: S104 - probes must be reachable
+def worker(port: Port = None, host: Host = "") -> None:
     """Run jobs from the queues in CONVEYOR_WORKER_QUEUES; probes and /metrics on --port."""
     from conveyor.processes import run_worker
 
     s = settings()
-    _run(run_worker, s, port or s.worker_port, host)
+    _run(run_worker, s, port or s.worker_port, host or s.probes_host)
 
 
 @app.command()
-def scheduler(port: Port = None, host: Host = "0.0.0.0") -> None:  # noqa: S104
+def scheduler(port: Port = None, host: Host = "") -> None:
     """Fire cron schedules and run maintenance (lease rescue, retention); safe to replicate."""
     from conveyor.processes import run_scheduler
 
     s = settings()
-    _run(run_scheduler, s, port or s.scheduler_port, host)
+    _run(run_scheduler, s, port or s.scheduler_port, host or s.probes_host)
 
 
 def _run(target: Any, s: Settings, port: int, host: str) -> None:

@@ -152,8 +152,8 @@ def up(settings: Settings) -> int:
     console.print(f"[bold green]Conveyor is up[/] (data in {settings.home.resolve()})")
     console.print(f"  console    http://{settings.web_host}:{settings.web_port}/   (sign in: see below)")
     console.print(f"  API        {api}/api/v1   docs {api}/api/docs")
-    console.print(f"  worker     http://127.0.0.1:{settings.worker_port}/metrics")
-    console.print(f"  scheduler  http://127.0.0.1:{settings.scheduler_port}/metrics")
+    console.print(f"  worker     http://{settings.probes_host}:{settings.worker_port}/metrics")
+    console.print(f"  scheduler  http://{settings.probes_host}:{settings.scheduler_port}/metrics")
     console.print(f"  logs       {log_dir.resolve()}/*.log")
     # Printed once, when created: terminals are scrolled back, recorded and shared.
     console.print(

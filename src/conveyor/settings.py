@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -15,7 +16,10 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from conveyor.handlers.destinations import AllowList
+
 ENV_PREFIX = "CONVEYOR_"
+HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an RFC 9110 token
 SECRET_FILE_FIELDS = ("database_url", "redis_url", "api_key", "oidc_client_secret")
 
 
@@ -48,6 +52,10 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    probes_host: str = Field(
+        default="127.0.0.1",
+        description="Interface the worker and scheduler serve /livez, /readyz and /metrics on.",
+    )
     worker_port: int = Field(default=9100, ge=1, le=65535)
     scheduler_port: int = Field(default=9101, ge=1, le=65535)
     web_host: str = Field(default="127.0.0.1", description="Interface the console binds.")
@@ -105,9 +113,16 @@ class Settings(BaseSettings):
         default=86400, ge=0, description="Seconds an old webhook secret still signs."
     )
     http_allow: str = Field(
-        default="", description="Hosts or CIDRs outbound HTTP may reach despite the guard."
+        default="",
+        description="Comma-separated destinations outbound HTTP may reach despite the guard: host, "
+        "IP or CIDR, each optionally with :port (IPv6 with a port in brackets: [::1]:8080).",
     )
     http_max_response_bytes: int = Field(default=1024 * 1024, ge=1024)
+    redact_headers: str = Field(
+        default="",
+        description="Comma-separated header names whose values viewers see redacted in http jobs, "
+        "besides the credential-like ones (authorization, *key*, *token*, cookie, ...) always redacted.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -134,12 +149,15 @@ class Settings(BaseSettings):
     @field_validator("http_allow")
     @classmethod
     def _allow_list(cls, value: str) -> str:
-        for entry in filter(None, (e.strip() for e in value.split(","))):
-            if "/" in entry:
-                try:
-                    ipaddress.ip_network(entry, strict=False)
-                except ValueError as exc:
-                    raise ValueError(f"{entry!r} is not a valid CIDR") from exc
+        AllowList(value.split(","))  # raises ValueError naming the malformed entry
+        return value
+
+    @field_validator("redact_headers")
+    @classmethod
+    def _header_names(cls, value: str) -> str:
+        for name in filter(None, (n.strip() for n in value.split(","))):
+            if not HEADER_NAME.match(name):
+                raise ValueError(f"{name!r} is not a header name")
         return value
 
     @field_validator("redis_url")
@@ -192,6 +210,10 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return [e.strip() for e in self.trusted_proxies.split(",") if e.strip()]
+
+    @property
+    def redacted_header_names(self) -> list[str]:
+        return [n.strip() for n in self.redact_headers.split(",") if n.strip()]
 
     @property
     def http_allow_list(self) -> list[str]:

@@ -163,6 +163,12 @@ def test_up_runs_http_jobs_and_schedules_from_the_cli(tmp_path: Path, receiver: 
             return len(page["items"]) >= 2
 
         wait_until(schedule_ran, timeout=30, interval=0.5, what="two scheduled runs")
+        # Worker and scheduler serve their probes on loopback only, like the API and the console.
+        for child in ("WORKER", "SCHEDULER"):
+            port = env[f"CONVEYOR_{child}_PORT"]
+            assert httpx.get(f"http://127.0.0.1:{port}/livez", timeout=5).status_code == 200
+            with pytest.raises(httpx.ConnectError):
+                httpx.get(f"http://127.0.0.2:{port}/livez", timeout=5)
         assert schedule["name"] in cli(env, "schedules", "list").stdout
 
         bad = cli(env, "jobs", "submit", "sleep", "-p", '{"seconds": "long"}')

@@ -7,13 +7,14 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from pydantic import ValidationError
 
 from conveyor.handlers import JobError, PermanentError
+from conveyor.handlers.destinations import AllowList
 from conveyor.handlers.http import HttpRequest, parse_retry_after, send
-from conveyor.handlers.outbound import AllowList
 from tests.support import serve_http
 
 LIMIT = 1024 * 1024
@@ -28,13 +29,12 @@ class Target(BaseHTTPRequestHandler):
         "/to-private": (302, {"Location": "http://10.255.255.1/internal"}, b""),
         "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
         "/to-ok": (302, {"Location": "/ok"}, b""),
+        "/loop": (302, {"Location": "/loop"}, b""),
         "/huge": (200, {}, b"x" * (3 * LIMIT)),
     }
     received: list[dict[str, Any]] = []
 
     def _answer(self) -> None:
-        if self.path == "/slow":
-            time.sleep(2)
         length = int(self.headers.get("content-length") or 0)
         Target.received.append(
             {
@@ -44,7 +44,11 @@ class Target(BaseHTTPRequestHandler):
                 "headers": dict(self.headers),
             }
         )
+        if self.path == "/slow":  # recorded first: a late record would land in a later test
+            time.sleep(2)
         status, headers, body = self.routes.get(self.path, (200, {}, b""))
+        if self.path.startswith("/redirect?"):  # 307 to the URL in ?to=, keeping method and body
+            status, headers = 307, {"Location": parse_qs(urlsplit(self.path).query)["to"][0]}
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -147,6 +151,60 @@ async def test_allowed_by_host_name_or_cidr(target: str) -> None:
     assert by_cidr["status"] == 200
 
 
+async def test_a_port_entry_opens_that_port_only(target: str) -> None:
+    allow = AllowList([target])  # 127.0.0.1:<port>
+    assert (await send(request(f"http://{target}/ok"), allow, max_body_bytes=LIMIT))["status"] == 200
+    with pytest.raises(PermanentError, match="CONVEYOR_HTTP_ALLOW") as raised:
+        await send(request("http://127.0.0.1:9/"), allow, max_body_bytes=LIMIT)
+    assert raised.value.kind == "outbound_refused"
+
+
+CALLER_HEADERS = {
+    "Authorization": "Bearer job-secret",
+    "X-Api-Key": "key-secret",
+    "Cookie": "session=cookie-secret",
+    "X-Upstream-Token": "token-secret",
+    "Webhook-Signature": "v1,signature",
+    "X-Trace": "custom",
+    "Accept": "application/json",
+    "User-Agent": "billing-job/1",
+}
+FORWARDED_ACROSS_ORIGINS = {"Accept", "User-Agent"}
+
+
+async def test_only_harmless_headers_follow_a_redirect_to_another_origin(target: str) -> None:
+    with serve_http(Target) as other_origin:  # another port of the loopback: another origin
+        Target.received.clear()
+        hop = quote(f"{other_origin}/ok", safe="")
+        result = await send(
+            request(f"http://{target}/redirect?to={hop}", headers=CALLER_HEADERS, body={"n": 1}),
+            LOCAL,
+            max_body_bytes=LIMIT,
+        )
+    assert result == {"status": 200, "body": "fine"}
+    first, landed = Target.received
+    assert all(first["headers"][name] == value for name, value in CALLER_HEADERS.items())
+    for name, value in CALLER_HEADERS.items():
+        assert landed["headers"].get(name) == (value if name in FORWARDED_ACROSS_ORIGINS else None), name
+    assert landed["path"] == "/ok" and landed["body"] == b'{"n":1}'  # a 307 keeps method and body
+
+
+async def test_headers_follow_a_redirect_within_the_origin(target: str) -> None:
+    Target.received.clear()
+    hop = quote(f"http://{target}/ok", safe="")
+    await send(
+        request(f"http://{target}/redirect?to={hop}", headers=CALLER_HEADERS), LOCAL, max_body_bytes=LIMIT
+    )
+    _, landed = Target.received
+    assert all(landed["headers"][name] == value for name, value in CALLER_HEADERS.items())
+
+
+async def test_redirect_loops_end_as_a_permanent_error(target: str) -> None:
+    with pytest.raises(PermanentError, match="too many redirects") as raised:
+        await send(request(f"http://{target}/loop", method="GET"), LOCAL, max_body_bytes=LIMIT)
+    assert raised.value.kind == "http_redirects"
+
+
 @pytest.mark.parametrize(
     "payload",
     [
@@ -157,6 +215,9 @@ async def test_allowed_by_host_name_or_cidr(target: str) -> None:
         {"url": "http://example.com", "method": "TRACE"},
         {"url": "http://example.com", "expected_statuses": [700]},
         {"url": "http://example.com", "command": "rm -rf /"},
+        {"url": "https://user:pw@example.com/hook"},  # credentials rest in the job for every reader
+        {"url": "https://token@example.com/hook"},
+        {"url": "http://example.com/a\r\nX-Injected: 1"},
     ],
 )
 def test_bad_http_payloads_are_refused(payload: dict[str, Any]) -> None:

@@ -173,6 +173,21 @@ def _get(url: str) -> int:
         return 0
 
 
+def answers_on(host: str, port: int) -> bool:
+    try:
+        return httpx.get(f"http://{host}:{port}/livez", timeout=5).status_code == 200
+    except httpx.ConnectError:
+        return False
+
+
+@pytest.mark.parametrize(("command", "host"), [("worker", ""), ("scheduler", ""), ("worker", "0.0.0.0")])
+def test_probes_listen_on_loopback_unless_configured(spawn: Any, command: str, host: str) -> None:
+    # 127.0.0.2 reaches the loopback interface too, but only a wildcard listener answers it.
+    process = spawn(command, env={"CONVEYOR_PROBES_HOST": host} if host else {}).wait_ready()
+    assert answers_on("127.0.0.1", process.port)
+    assert answers_on("127.0.0.2", process.port) is (host == "0.0.0.0")
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_worker_rides_out_a_database_outage(tmp_path: Any, spawn: Any) -> None:

@@ -20,6 +20,7 @@ class Permission(StrEnum):
     webhooks_write = "webhooks:write"
     analytics_read = "analytics:read"
     audit_read = "audit:read"
+    job_credentials_read = "jobs:credentials"  # header values and URL credentials of http jobs
     self_service = "self"  # one's own profile, keys and session
     public = "public"  # no credentials needed (signing in)
 
@@ -34,6 +35,7 @@ READ = {
     Permission.public,
 }
 OPERATE = READ | {
+    Permission.job_credentials_read,
     Permission.jobs_write,
     Permission.schedules_write,
     Permission.queues_write,

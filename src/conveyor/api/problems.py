@@ -65,6 +65,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     500: _documented("Unexpected error (logged with the request id)."),
     503: _documented("The database is unavailable; retry after Retry-After seconds."),
 }
+# Declared on the creating POSTs that take an Idempotency-Key.
+IDEMPOTENT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    410: _documented("A replayed Idempotency-Key: what the first request created was deleted since."),
+}
 
 
 class Problem(Exception):

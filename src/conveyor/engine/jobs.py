@@ -195,6 +195,12 @@ class Jobs:
             row = await (await conn.execute(sql("get_job"), {"id": job_id})).fetchone()
         return Job.from_row(row) if row else None
 
+    async def get_many(self, job_ids: list[int]) -> dict[int, Job]:
+        """The jobs that still exist among ``job_ids``, by id."""
+        async with self.pool.connection() as conn:
+            rows = await (await conn.execute(sql("get_jobs"), {"ids": job_ids})).fetchall()
+        return {row["id"]: Job.from_row(row) for row in rows}
+
     async def events(self, job_id: int) -> list[JobEvent]:
         async with self.pool.connection() as conn:
             rows = await (await conn.execute(sql("job_events"), {"id": job_id})).fetchall()

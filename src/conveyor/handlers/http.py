@@ -12,9 +12,11 @@ import time
 from typing import Any, Literal
 
 import httpx
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from conveyor.handlers.outbound import AllowList, OutboundRefused, guarded_client
+from conveyor.handlers.credentials import Redactor
+from conveyor.handlers.destinations import AllowList, OutboundUrl
+from conveyor.handlers.outbound import OutboundRefused, guarded_client, send_following_redirects
 from conveyor.handlers.registry import JobContext, JobError, PermanentError, Registry
 from conveyor.settings import get_settings
 
@@ -27,7 +29,7 @@ FORBIDDEN_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "c
 class HttpRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: AnyHttpUrl
+    url: OutboundUrl
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] = "POST"
     headers: dict[str, str] = Field(default_factory=dict)
     body: Any = Field(default=None, description="Sent as JSON when not null.")
@@ -73,20 +75,24 @@ async def send(
 ) -> dict[str, Any]:
     """Send the request; ``raw_body`` (exact bytes, e.g. a signed webhook) replaces the JSON body."""
     async with guarded_client(allow, timeout=request.timeout_seconds) as client:
+        outgoing = client.build_request(
+            request.method,
+            str(request.url),
+            headers=request.headers,
+            json=request.body if request.body is not None and raw_body is None else None,
+            content=raw_body,
+        )
         try:
-            async with client.stream(
-                request.method,
-                str(request.url),
-                headers=request.headers,
-                json=request.body if request.body is not None and raw_body is None else None,
-                content=raw_body,
-            ) as response:
+            response = await send_following_redirects(client, outgoing, request.headers)
+            try:
                 # Read at most max_body_bytes: a huge or endless response cannot exhaust memory.
                 raw = bytearray()
                 async for chunk in response.aiter_bytes():
                     raw.extend(chunk[: max_body_bytes - len(raw)])
                     if len(raw) >= max_body_bytes:
                         break
+            finally:
+                await response.aclose()
         except OutboundRefused as exc:
             raise PermanentError(str(exc), kind="outbound_refused") from None
         except httpx.TooManyRedirects as exc:
@@ -101,7 +107,8 @@ async def send(
     body = raw[:RESULT_BODY_LIMIT].decode(response.encoding or "utf-8", errors="replace")
     if ok:
         return {"status": status, "body": body}
-    message = f"{request.method} {request.url} answered {status}"
+    # Errors travel to job events, logs and webhook receivers: never with credentials in them.
+    message = f"{request.method} {Redactor().url(str(request.url))} answered {status}"
     if status >= 500 or status in RETRYABLE_STATUSES:
         raise JobError(
             message,

@@ -17,53 +17,11 @@ from collections.abc import Iterable
 import httpcore
 import httpx
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+from conveyor.handlers.destinations import AllowList, IPAddress, refusal_reason
 
 
 class OutboundRefused(httpx.TransportError):
     """The destination is not allowed; the message says which address and why."""
-
-
-class AllowList:
-    """Hosts (matched on the URL's host name) and CIDRs (matched on the resolved address)."""
-
-    def __init__(self, entries: Iterable[str]) -> None:
-        self.hosts: set[str] = set()
-        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
-        for entry in entries:
-            try:
-                self.networks.append(ipaddress.ip_network(entry, strict=False))
-            except ValueError:
-                self.hosts.add(entry.lower().rstrip("."))
-
-    def allows_host(self, host: str) -> bool:
-        return host.lower().rstrip(".") in self.hosts
-
-    def allows_address(self, address: IPAddress) -> bool:
-        return any(address in net for net in self.networks if net.version == address.version)
-
-
-def refusal_reason(address: IPAddress) -> str | None:
-    """Why connecting to ``address`` is refused by default, or None if it is public."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    if address in METADATA_ADDRESSES:
-        return "a cloud metadata address"
-    checks = (
-        ("is_unspecified", "an unspecified address"),
-        ("is_loopback", "a loopback address"),
-        ("is_link_local", "a link-local address"),
-        ("is_private", "a private address"),
-        ("is_multicast", "a multicast address"),
-        ("is_reserved", "a reserved address"),
-    )
-    for attribute, reason in checks:
-        if getattr(address, attribute):
-            return reason
-    if not address.is_global:
-        return "not a globally routable address"
-    return None
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -82,12 +40,12 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         addresses = await self._resolve(host, port, timeout)
-        host_allowed = self.allow.allows_host(host)
+        host_allowed = self.allow.allows_host(host, port)
         for address in addresses:
             reason = refusal_reason(address)
-            if reason and not host_allowed and not self.allow.allows_address(address):
+            if reason and not host_allowed and not self.allow.allows_address(address, port):
                 raise OutboundRefused(
-                    f"refused to connect to {host} ({address}): {reason}; "
+                    f"refused to connect to {host}:{port} ({address}): {reason}; "
                     "allow it with CONVEYOR_HTTP_ALLOW if this is intended"
                 )
         return await self.inner.connect_tcp(
@@ -139,11 +97,63 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         )
 
 
+MAX_REDIRECTS = 5
+# Headers a job set that may follow a redirect to another origin: content negotiation and
+# identification only. Everything else (Authorization, Cookie, X-Api-Key, webhook signatures,
+# any custom header) was meant for the origin the job named, so it stays there — ADR 0019.
+CROSS_ORIGIN_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "cache-control",
+        "content-language",
+        "content-type",
+        "user-agent",
+    }
+)
+
+
 def guarded_client(allow: AllowList, *, timeout: float = 30.0) -> httpx.AsyncClient:
+    """A client whose every connection passes the guard; redirects are followed by
+    :func:`send_following_redirects`, not by httpx (which forwards most credentials)."""
     return httpx.AsyncClient(
         transport=GuardedTransport(allow),
         timeout=timeout,
-        follow_redirects=True,
-        max_redirects=5,
+        follow_redirects=False,
         trust_env=False,
     )
+
+
+async def send_following_redirects(
+    client: httpx.AsyncClient, request: httpx.Request, caller_headers: Iterable[str]
+) -> httpx.Response:
+    """Send ``request`` and follow up to MAX_REDIRECTS redirects; the response is streamed (the
+    caller closes it). Once a hop leaves the request's origin, of the ``caller_headers`` (names
+    of the headers the job set) only CROSS_ORIGIN_HEADERS go along; httpx's own protocol headers
+    (Host, Content-Length) are rebuilt per hop."""
+    origin, cookie = request.url, request.headers.get("cookie")
+    withheld = [name for name in caller_headers if name.lower() not in CROSS_ORIGIN_HEADERS]
+    for _ in range(MAX_REDIRECTS + 1):
+        response = await client.send(request, stream=True)
+        if response.next_request is None:
+            return response
+        await response.aclose()
+        request = response.next_request
+        if not same_origin(origin, request.url):
+            for name in withheld:
+                request.headers.pop(name, None)
+            cookie = None
+        elif cookie is not None:  # httpx rebuilds Cookie from its jar on every hop
+            request.headers["Cookie"] = cookie
+    raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=request)
+
+
+def same_origin(first: httpx.URL, then: httpx.URL) -> bool:
+    """Same scheme, host and port — or an upgrade from http to https on the same host and the
+    default ports, which keeps the request on the same server (httpx and curl agree)."""
+    if first.host != then.host:
+        return False
+    if (first.scheme, first.port) == (then.scheme, then.port):
+        return True
+    return first.scheme == "http" and then.scheme == "https" and first.port is None and then.port is None

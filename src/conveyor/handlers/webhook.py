@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from conveyor.handlers.destinations import AllowList
 from conveyor.handlers.http import HttpRequest, send
-from conveyor.handlers.outbound import AllowList
 from conveyor.handlers.registry import JobContext, PermanentError, Registry
 from conveyor.settings import get_settings
 from conveyor.store import webhooks

@@ -46,10 +46,10 @@ def head_revision() -> str:
     return head
 
 
-def upgrade(database_url: str) -> str:
-    """Apply every pending migration; return the revision now in place."""
-    command.upgrade(_alembic_config(database_url), "head")
-    return head_revision()
+def upgrade(database_url: str, revision: str = "head") -> str:
+    """Apply pending migrations up to ``revision`` (all by default); return the revision now in place."""
+    command.upgrade(_alembic_config(database_url), revision)
+    return head_revision() if revision == "head" else revision
 
 
 def current_revision(database_url: str) -> str | None:

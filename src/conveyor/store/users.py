@@ -119,6 +119,10 @@ async def list_api_keys(pool: Pool, user_id: int) -> list[dict[str, Any]]:
     return await _all(pool, "list_api_keys", user_id=user_id)
 
 
+async def get_api_key(pool: Pool, user_id: int, key_id: int) -> dict[str, Any] | None:
+    return await _one(pool, "get_api_key", id=key_id, user_id=user_id)
+
+
 async def revoke_api_key(pool: Pool, user_id: int, key_id: int) -> dict[str, Any] | None:
     return await _one(pool, "revoke_api_key", id=key_id, user_id=user_id)
 

@@ -308,3 +308,21 @@ async def test_overview_shows_queues_and_throughput(
     assert 'hx-get="/overview/live?window=24h"' in day and "Succeeded, last 24h" in day
     assert 'data-testid="succeeded">3<' in day
     assert 'hx-get="/overview/live?window=1h"' in browser.get("/", params={"window": "forever"}).text
+
+
+async def test_a_viewer_sees_http_job_credentials_redacted_an_operator_sees_them(
+    browser_for: Callable[..., Any], api_server: Process, admin_key: str
+) -> None:
+    secret_headers = {"X-Api-Key": "key-s3cret", "Authorization": "Bearer bearer-s3cret"}
+    payload = {"url": "https://8.8.8.8/charge?access_token=query-s3cret", "headers": secret_headers}
+    with api(api_server, admin_key) as client:
+        job = client.post(
+            "/jobs", json={"type": "http", "payload": payload, "run_at": "2099-01-01T00:00:00Z"}
+        )
+        job_id = job.json()["id"]
+    viewer: Browser = await browser_for("viewer")
+    page = viewer.get(f"/jobs/{job_id}").text
+    assert "X-Api-Key" in page and "[redacted]" in page
+    assert not [s for s in ("key-s3cret", "bearer-s3cret", "query-s3cret") if s in page]
+    operator: Browser = await browser_for("operator")
+    assert "key-s3cret" in operator.get(f"/jobs/{job_id}").text

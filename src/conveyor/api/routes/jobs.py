@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deprecation import PAUSED_FIELD_SUNSET, announce_deprecation
 from conveyor.api.deps import CanReadJobs, CanReadQueues, CanWriteJobs, CanWriteQueues, JobsDep
-from conveyor.api.idempotency import Idempotent
+from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.params import IdPath
-from conveyor.api.problems import PROBLEM_RESPONSES, Problem
+from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
+from conveyor.api.redaction import PayloadViewDep
 from conveyor.engine.models import QUEUE_PATTERN, Job, JobEvent, JobSpec, JobState, QueueName
 from conveyor.inputs import InputModel, Timestamp
+from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["jobs"], responses=PROBLEM_RESPONSES)
 MAX_BATCH = 1000
@@ -30,6 +32,21 @@ class JobBatch(InputModel):
 class BatchResult(BaseModel):
     items: list[Job]
     created: list[bool]
+
+
+def _batch_reference(body: dict[str, Any]) -> dict[str, Any]:
+    return {"ids": [item["id"] for item in body["items"]], "created": body["created"]}
+
+
+async def _current_batch(request: Request, _: Principal, reference: dict[str, Any]) -> BatchResult | None:
+    """The batch's jobs as they are now; None once any of them was deleted (retention)."""
+    found = await request.app.state.jobs.get_many(reference["ids"])
+    if any(job_id not in found for job_id in reference["ids"]):
+        return None
+    return BatchResult(items=[found[job_id] for job_id in reference["ids"]], created=reference["created"])
+
+
+BatchReplay = Annotated[None, idempotent(Replay("jobs", _current_batch, remember=_batch_reference))]
 
 
 class ReplayFilter(InputModel):
@@ -106,9 +123,9 @@ async def submit_job(
     return job
 
 
-@router.post("/jobs/batch", status_code=201, response_model=BatchResult)
+@router.post("/jobs/batch", status_code=201, response_model=BatchResult, responses=IDEMPOTENT_RESPONSES)
 async def submit_batch(
-    batch: JobBatch, jobs: JobsDep, principal: CanWriteJobs, _idempotent: Idempotent
+    batch: JobBatch, jobs: JobsDep, principal: CanWriteJobs, _idempotent: BatchReplay
 ) -> BatchResult:
     results = await jobs.enqueue(
         batch.jobs, created_by=principal.user_id, key_namespace=_namespace(principal.user_id)
@@ -120,6 +137,7 @@ async def submit_batch(
 async def list_jobs(
     jobs: JobsDep,
     _: CanReadJobs,
+    view: PayloadViewDep,
     state: JobState | None = None,
     queue: Annotated[str | None, Query(pattern=QUEUE_PATTERN)] = None,
     type: Annotated[str | None, Query(max_length=128)] = None,
@@ -138,7 +156,7 @@ async def list_jobs(
         created_before=created_before,
     )
     next_cursor = encode_cursor(items[-1].id) if len(items) == limit else None
-    return Page[Job](items=items, next_cursor=next_cursor)
+    return Page[Job](items=view.jobs(items), next_cursor=next_cursor)
 
 
 async def _job_or_404(jobs: JobsDep, job_id: int) -> Job:
@@ -149,8 +167,8 @@ async def _job_or_404(jobs: JobsDep, job_id: int) -> Job:
 
 
 @router.get("/jobs/{job_id}", response_model=Job)
-async def get_job(job_id: IdPath, jobs: JobsDep, _: CanReadJobs) -> Job:
-    return await _job_or_404(jobs, job_id)
+async def get_job(job_id: IdPath, jobs: JobsDep, _: CanReadJobs, view: PayloadViewDep) -> Job:
+    return view.job(await _job_or_404(jobs, job_id))
 
 
 @router.get("/jobs/{job_id}/events", response_model=list[JobEvent])
@@ -180,6 +198,7 @@ async def delete_job(job_id: IdPath, jobs: JobsDep, _: CanWriteJobs) -> Response
 async def list_dead_letter(
     jobs: JobsDep,
     _: CanReadJobs,
+    view: PayloadViewDep,
     queue: Annotated[str | None, Query(pattern=QUEUE_PATTERN)] = None,
     type: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -188,7 +207,8 @@ async def list_dead_letter(
     items = await jobs.page(
         state="dead", queue=queue, type=type, before_id=decode_cursor(cursor), limit=limit
     )
-    return Page[Job](items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None)
+    next_cursor = encode_cursor(items[-1].id) if len(items) == limit else None
+    return Page[Job](items=view.jobs(items), next_cursor=next_cursor)
 
 
 def _boolean(value: object) -> object:

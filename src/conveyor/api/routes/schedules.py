@@ -5,26 +5,41 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep
-from conveyor.api.idempotency import Idempotent
+from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.params import IdPath
-from conveyor.api.problems import PROBLEM_RESPONSES, Problem
+from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
+from conveyor.api.redaction import PayloadViewDep
 from conveyor.engine.cron import parse_cadence
 from conveyor.engine.models import Job
 from conveyor.engine.schedules import JobTemplate, Schedule, ScheduleSpec
 from conveyor.inputs import InputModel
+from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["schedules"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("/schedules", status_code=201, response_model=Schedule)
+async def _current_schedule(request: Request, _: Principal, schedule_id: int) -> Schedule | None:
+    schedule: Schedule | None = await request.app.state.schedules.get(schedule_id)
+    return schedule
+
+
+async def _current_job(request: Request, _: Principal, job_id: int) -> Job | None:
+    job: Job | None = await request.app.state.jobs.get(job_id)
+    return job
+
+
+@router.post("/schedules", status_code=201, response_model=Schedule, responses=IDEMPOTENT_RESPONSES)
 async def create_schedule(
-    spec: ScheduleSpec, schedules: SchedulesDep, principal: CanWriteSchedules, _idempotent: Idempotent
+    spec: ScheduleSpec,
+    schedules: SchedulesDep,
+    principal: CanWriteSchedules,
+    _idempotent: Annotated[None, idempotent(Replay("schedule", _current_schedule))],
 ) -> Schedule:
     return await schedules.create(spec, created_by=principal.user_id)
 
@@ -33,18 +48,22 @@ async def create_schedule(
 async def list_schedules(
     schedules: SchedulesDep,
     _: CanReadSchedules,
+    view: PayloadViewDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[Schedule]:
     items = await schedules.page(after_id=decode_cursor(cursor), limit=limit)
     return Page[Schedule](
-        items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None
+        items=[view.schedule(s) for s in items],
+        next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None,
     )
 
 
 @router.get("/schedules/{schedule_id}", response_model=Schedule)
-async def get_schedule(schedule_id: IdPath, schedules: SchedulesDep, _: CanReadSchedules) -> Schedule:
-    return _schedule_or_404(await schedules.get(schedule_id), schedule_id)
+async def get_schedule(
+    schedule_id: IdPath, schedules: SchedulesDep, _: CanReadSchedules, view: PayloadViewDep
+) -> Schedule:
+    return view.schedule(_schedule_or_404(await schedules.get(schedule_id), schedule_id))
 
 
 class ScheduleUpdate(InputModel):
@@ -96,9 +115,14 @@ async def resume_schedule(schedule_id: IdPath, schedules: SchedulesDep, _: CanWr
     return _schedule_or_404(await schedules.update(schedule_id, {"enabled": True}), schedule_id)
 
 
-@router.post("/schedules/{schedule_id}/trigger", status_code=201, response_model=Job)
+@router.post(
+    "/schedules/{schedule_id}/trigger", status_code=201, response_model=Job, responses=IDEMPOTENT_RESPONSES
+)
 async def trigger_schedule(
-    schedule_id: IdPath, schedules: SchedulesDep, principal: CanWriteSchedules, _idempotent: Idempotent
+    schedule_id: IdPath,
+    schedules: SchedulesDep,
+    principal: CanWriteSchedules,
+    _idempotent: Annotated[None, idempotent(Replay("job", _current_job))],
 ) -> Job:
     job = await schedules.trigger(schedule_id, created_by=principal.user_id)
     if job is None:

@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field, field_validator
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadAudit, CanReadUsers, CanWriteUsers, PoolDep, Self, SettingsDep
-from conveyor.api.idempotency import Idempotent
+from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.params import IdPath, IdQuery
-from conveyor.api.problems import PROBLEM_RESPONSES, Problem
+from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.inputs import InputModel, Timestamp
 from conveyor.store import users
-from conveyor.store.users import Role
+from conveyor.store.users import Principal, Role
 
 router = APIRouter(prefix=API_PREFIX, tags=["users"], responses=PROBLEM_RESPONSES)
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,255}$"
@@ -73,7 +73,11 @@ class ApiKey(BaseModel):
 
 
 class ApiKeyCreated(ApiKey):
-    secret: str = Field(description="The key itself. Shown only in this response.")
+    secret: str | None = Field(
+        description="The key itself, shown only in the response that created it. null when the "
+        "answer is an Idempotency-Key replay: the key is stored only as a hash, so if the first "
+        "response was lost, rotate or revoke the key."
+    )
 
 
 class AuditEntry(BaseModel):
@@ -96,12 +100,27 @@ async def _user_or_404(pool: PoolDep, user_id: int) -> dict[str, Any]:
     return user
 
 
-def _created(row: dict[str, Any], secret: str) -> ApiKeyCreated:
+def _created(row: dict[str, Any], secret: str | None) -> ApiKeyCreated:
     return ApiKeyCreated.model_validate({**row, "secret": secret})
 
 
-@router.post("/users", status_code=201, response_model=User)
-async def create_user(body: UserCreate, pool: PoolDep, _: CanWriteUsers, _idempotent: Idempotent) -> User:
+async def _current_user(request: Request, _: Principal, user_id: int) -> User | None:
+    row = await users.get_user(request.app.state.pool, user_id)
+    return User.model_validate(row) if row else None
+
+
+async def _current_key(request: Request, principal: Principal, key_id: int) -> ApiKeyCreated | None:
+    owner = int(request.path_params.get("user_id", principal.user_id))
+    row = await users.get_api_key(request.app.state.pool, owner, key_id)
+    return _created(row, None) if row else None
+
+
+UserReplay = Annotated[None, idempotent(Replay("user", _current_user))]
+KeyReplay = Annotated[None, idempotent(Replay("API key", _current_key))]
+
+
+@router.post("/users", status_code=201, response_model=User, responses=IDEMPOTENT_RESPONSES)
+async def create_user(body: UserCreate, pool: PoolDep, _: CanWriteUsers, _idempotent: UserReplay) -> User:
     row = await users.create_user(pool, body.email.lower(), body.role, body.name, body.password)
     if row is None:
         raise Problem(409, f"a user with email {body.email!r} exists", slug="conflict")
@@ -133,14 +152,16 @@ async def update_user(user_id: IdPath, body: UserUpdate, pool: PoolDep, principa
     return User.model_validate(row)
 
 
-@router.post("/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyCreated)
+@router.post(
+    "/users/{user_id}/api-keys", status_code=201, response_model=ApiKeyCreated, responses=IDEMPOTENT_RESPONSES
+)
 async def issue_key(
     user_id: IdPath,
     body: ApiKeyCreate,
     pool: PoolDep,
     settings: SettingsDep,
     _: CanWriteUsers,
-    _idempotent: Idempotent,
+    _idempotent: KeyReplay,
 ) -> ApiKeyCreated:
     await _user_or_404(pool, user_id)
     row, secret = await users.create_api_key(
@@ -177,9 +198,9 @@ async def my_keys(pool: PoolDep, principal: Self) -> list[ApiKey]:
     return [ApiKey.model_validate(r) for r in await users.list_api_keys(pool, principal.user_id)]
 
 
-@router.post("/me/api-keys", status_code=201, response_model=ApiKeyCreated)
+@router.post("/me/api-keys", status_code=201, response_model=ApiKeyCreated, responses=IDEMPOTENT_RESPONSES)
 async def create_my_key(
-    body: ApiKeyCreate, pool: PoolDep, settings: SettingsDep, principal: Self, _idempotent: Idempotent
+    body: ApiKeyCreate, pool: PoolDep, settings: SettingsDep, principal: Self, _idempotent: KeyReplay
 ) -> ApiKeyCreated:
     row, secret = await users.create_api_key(
         pool,

@@ -7,45 +7,28 @@ import socket
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
-from pydantic import AfterValidator, AnyHttpUrl, BaseModel, BeforeValidator, Field
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import AnyHttpUrl, BaseModel, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadWebhooks, CanWriteWebhooks, PoolDep, SettingsDep
-from conveyor.api.idempotency import Idempotent
+from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.params import IdPath
-from conveyor.api.problems import PROBLEM_RESPONSES, Problem
+from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import Job
-from conveyor.handlers.outbound import AllowList, refusal_reason
+from conveyor.handlers.destinations import AllowList, OutboundUrl, refusal_reason
 from conveyor.inputs import InputModel
 from conveyor.settings import Settings
 from conveyor.store import webhooks
+from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["webhooks"], responses=PROBLEM_RESPONSES)
 
 EventType = Literal["job.queued", "job.running", "job.retrying", "job.succeeded", "job.dead", "job.cancelled"]
 
 
-def _no_control_characters(raw: object) -> object:
-    # Checked before URL parsing, which would silently drop CR/LF (a header-injection attempt).
-    if isinstance(raw, str) and any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
-        raise ValueError("must not contain control characters such as line breaks")
-    return raw
-
-
-def _no_credentials(url: AnyHttpUrl) -> AnyHttpUrl:
-    if url.username or url.password:
-        raise ValueError("must not contain credentials")
-    return url
-
-
-WebhookUrl = Annotated[
-    AnyHttpUrl,
-    BeforeValidator(_no_control_characters),
-    AfterValidator(_no_credentials),
-    Field(examples=["https://hooks.example.com/conveyor"]),
-]
+WebhookUrl = Annotated[OutboundUrl, Field(examples=["https://hooks.example.com/conveyor"])]
 
 
 class WebhookCreate(InputModel):
@@ -87,9 +70,10 @@ class WebhookWithSecret(Webhook):
 
 def check_destination(url: str, settings: Settings) -> None:
     """Refuse at once an endpoint the outbound guard would refuse at delivery (SSRF)."""
-    host = AnyHttpUrl(url).host or ""
+    parsed = AnyHttpUrl(url)
+    host, port = parsed.host or "", parsed.port or (443 if parsed.scheme == "https" else 80)
     allow = AllowList(settings.http_allow_list)
-    if allow.allows_host(host):
+    if allow.allows_host(host, port):
         return
     try:
         addresses = {
@@ -105,7 +89,7 @@ def check_destination(url: str, settings: Settings) -> None:
     for address in addresses:
         ip = ipaddress.ip_address(str(address).split("%")[0])
         reason = refusal_reason(ip)
-        if reason and not allow.allows_address(ip):
+        if reason and not allow.allows_address(ip, port):
             message = f"{host} resolves to {ip}, {reason}; allow it with CONVEYOR_HTTP_ALLOW if intended"
             raise Problem(
                 422, f"url: {message}", slug="validation", errors=[{"field": "url", "message": message}]
@@ -118,13 +102,19 @@ def _found(row: dict[str, Any] | None, endpoint_id: int) -> dict[str, Any]:
     return row
 
 
-@router.post("/webhooks", status_code=201, response_model=WebhookWithSecret)
+async def _current_webhook(request: Request, _: Principal, endpoint_id: int) -> WebhookWithSecret | None:
+    # The current secret, as GET /webhooks/{id}/secret shows it to the same role.
+    row = await webhooks.get(request.app.state.pool, endpoint_id)
+    return WebhookWithSecret.from_row(row) if row else None
+
+
+@router.post("/webhooks", status_code=201, response_model=WebhookWithSecret, responses=IDEMPOTENT_RESPONSES)
 async def create_webhook(
     body: WebhookCreate,
     pool: PoolDep,
     settings: SettingsDep,
     principal: CanWriteWebhooks,
-    _idempotent: Idempotent,
+    _idempotent: Annotated[None, idempotent(Replay("webhook", _current_webhook))],
 ) -> WebhookWithSecret:
     check_destination(str(body.url), settings)
     row = await webhooks.create(

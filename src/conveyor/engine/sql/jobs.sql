@@ -42,6 +42,9 @@ SELECT * FROM conveyor.jobs WHERE idempotency_key = ANY(%(keys)s::text[]);
 -- name: get_job
 SELECT * FROM conveyor.jobs WHERE id = %(id)s;
 
+-- name: get_jobs
+SELECT * FROM conveyor.jobs WHERE id = ANY(%(ids)s::bigint[]);
+
 -- name: job_events
 SELECT * FROM conveyor.job_events WHERE job_id = %(id)s ORDER BY id;
 

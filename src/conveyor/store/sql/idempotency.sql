@@ -8,9 +8,10 @@ RETURNING key;
 -- name: get_idempotent_request
 SELECT * FROM conveyor.idempotent_requests WHERE user_id = %(user_id)s AND key = %(key)s;
 
--- name: store_idempotent_response
+-- name: store_idempotent_result
+-- What the request created (ids), never its response: a response may hold a secret.
 UPDATE conveyor.idempotent_requests
-SET status = %(status)s, response_body = %(body)s, location = %(location)s
+SET status = %(status)s, created = %(created)s, location = %(location)s
 WHERE user_id = %(user_id)s AND key = %(key)s;
 
 -- name: release_idempotency_key
