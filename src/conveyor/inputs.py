@@ -37,6 +37,8 @@ def unstorable(value: Any) -> str | None:
         text.encode("utf-8")
     except (ValueError, RecursionError):  # NaN or Infinity; UnicodeEncodeError: a surrogate
         return _located(value)
+    except TypeError:  # holds validated models (a batch's jobs): they checked their own fields
+        return _located(value)
     # "\u0000" is also how a literal backslash-u0000 in a string comes out: confirm.
     if "\\u0000" in text:
         return _located(value)
