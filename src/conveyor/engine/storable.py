@@ -116,7 +116,8 @@ def error_record(kind: Any, message: str, *, attempt: int, retryable: bool) -> d
 
 
 def storable_text(text: str) -> bool:
-    """Whether PostgreSQL can store ``text`` (in text or jsonb): no NUL, no lone surrogate."""
+    """Whether PostgreSQL can store ``text`` in a text column: no NUL, and no surrogate code
+    point (which has no UTF-8 form, paired or not)."""
     return _UNSTORABLE_CHARS.search(text) is None
 
 
