@@ -3,23 +3,40 @@
 from __future__ import annotations
 
 import concurrent.futures
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 
 from conveyor.store.database import Pool
 from tests.conftest import issue_key
 from tests.integration.test_api import assert_problem
+from tests.support import Process, free_port, process_env
 
 LIMITS = {"CONVEYOR_MAX_SCHEDULES_PER_USER": "2", "CONVEYOR_MAX_API_KEYS_PER_USER": "2"}
+
+
+@pytest.fixture(scope="module")
+def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
+    """One API with tiny limits for the module (each test starts from a clean database)."""
+    port = free_port()
+    proc = Process(
+        ["api", "--port", str(port)],
+        process_env(database_url, **LIMITS),
+        tmp_path_factory.mktemp("quota-api") / "api.log",
+        port=port,
+    ).start()
+    proc.wait_ready()
+    yield proc
+    proc.stop()
 
 
 def schedule(n: int) -> dict[str, Any]:
     return {"name": f"s{n}", "cron": "@every 1m", "job": {"type": "noop"}}
 
 
-async def test_schedules_per_user_are_limited(spawn: Any, pool: Pool, clean_db: str) -> None:
-    api = spawn("api", env=LIMITS).wait_ready()
+async def test_schedules_per_user_are_limited(api: Process, pool: Pool, clean_db: str) -> None:
     operator = await issue_key(pool, "ops@example.com", "operator")
     other = await issue_key(pool, "other@example.com", "operator")
     with httpx.Client(
@@ -39,8 +56,7 @@ async def test_schedules_per_user_are_limited(spawn: Any, pool: Pool, clean_db: 
     assert created.status_code == 201  # each user has their own budget
 
 
-async def test_racing_creations_stay_within_the_limit(spawn: Any, pool: Pool, clean_db: str) -> None:
-    api = spawn("api", env=LIMITS).wait_ready()
+async def test_racing_creations_stay_within_the_limit(api: Process, pool: Pool, clean_db: str) -> None:
     key = await issue_key(pool, "racer@example.com", "operator")
 
     def create(n: int) -> int:
@@ -56,8 +72,7 @@ async def test_racing_creations_stay_within_the_limit(spawn: Any, pool: Pool, cl
     assert statuses == [201, 201] + [409] * 6
 
 
-async def test_live_api_keys_per_user_are_limited(spawn: Any, pool: Pool, clean_db: str) -> None:
-    api = spawn("api", env=LIMITS).wait_ready()
+async def test_live_api_keys_per_user_are_limited(api: Process, pool: Pool, clean_db: str) -> None:
     admin = await issue_key(pool, "admin@example.com", "admin")  # the first live key
     with httpx.Client(
         base_url=f"{api.base_url}/api/v1", headers={"Authorization": f"Bearer {admin}"}
