@@ -58,3 +58,14 @@ schedule_lag = Histogram(
 )
 maintenance_rows = Counter("conveyor_maintenance_rows_total", "Rows changed by maintenance tasks.", ["task"])
 is_leader = Gauge("conveyor_scheduler_leader", "1 while this scheduler replica leads maintenance.")
+ready = Gauge(
+    "conveyor_ready",
+    "1 while this process passes its readiness check (database reachable, schema current, not "
+    "shutting down), evaluated at each scrape; 0 otherwise.",
+)
+webhook_deliveries = Counter(
+    "conveyor_webhook_deliveries_total",
+    "Webhook delivery attempts, by result (delivered, skipped, or the failure kind: http_status, "
+    "http_timeout, http_connection, http_redirects, outbound_refused).",
+    ["result"],
+)
