@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from scripts.observability.contract import exported_series, series_in
 
 REPO = Path(__file__).resolve().parents[2]
@@ -155,7 +154,9 @@ def generate(spec_path: Path, out_dir: Path, sloth: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("specs", nargs="*", type=Path, help="spec files (default: observability/slo/*.yaml)")
     parser.add_argument("--sloth", type=Path, default=SLOTH)
     parser.add_argument("--out", type=Path, default=RULES)
@@ -165,8 +166,10 @@ def main(argv: list[str] | None = None) -> int:
         for spec in specs:  # validate all before writing any
             validate(spec)
         for spec in specs:
-            print(f"slo: {spec.relative_to(REPO) if spec.is_relative_to(REPO) else spec} -> "
-                  f"{generate(spec, args.out, args.sloth)}")
+            print(
+                f"slo: {spec.relative_to(REPO) if spec.is_relative_to(REPO) else spec} -> "
+                f"{generate(spec, args.out, args.sloth)}"
+            )
     except SpecError as exc:
         print(f"slo: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,29 @@
+# Observability as code (issue 12): SLOs -> Sloth rules, cause alerts, Alertmanager, dashboards,
+# runbooks, each exercised by the real tool of its field. See docs/observability.md.
+# Tools: Sloth from `make tools` (tools/sloth); promtool/prometheus/amtool/alertmanager from
+# Debian and the npm checks (scripts/observability/js) via `observability-tools`.
+
+OBS_SCRIPTS := scripts/observability
+SLOTH_STAMP := $(TOOLS_DIR)/stamps/sloth
+
+.PHONY: slo dashboards observability-tools observability-checks observability-up
+
+observability-tools: $(SLOTH_STAMP) ## Sloth (make tools), promtool/amtool/prometheus/alertmanager (apt), npm checks
+	@bash $(OBS_SCRIPTS)/tools.sh
+
+slo: $(SLOTH_STAMP) $(VENV)/.synced ## Validate observability/slo/*.yaml, generate observability/prometheus/rules/slo-*.yaml with Sloth
+	$(BIN)/python -m scripts.observability.slo
+
+dashboards: $(VENV)/.synced ## Generate observability/grafana/dashboards/*.json from the Python builders
+	$(BIN)/python -m scripts.observability.dashboards
+
+# The tests in tests/observability run promtool, amtool, Sloth, Node and a live Prometheus and
+# Alertmanager; a plain `pytest` leaves them out (CONVEYOR_OBSERVABILITY_TESTS=1 here), and in CI
+# a missing tool fails them instead of skipping.
+observability-checks: observability-tools $(VENV)/.synced ## Everything above that CI runs (pytest tests/observability)
+	CONVEYOR_OBSERVABILITY_TESTS=1 $(BIN)/pytest tests/observability --basetemp="$$(mktemp -d)/pytest"
+
+observability-up: observability-tools $(VENV)/.synced ## Prometheus + Alertmanager on loopback scraping `make up`'s processes
+	$(BIN)/python -m scripts.observability.stack
+
+test: observability-checks
