@@ -1,14 +1,16 @@
 # Observability as code (issue 12): SLOs -> Sloth rules, cause alerts, Alertmanager, dashboards,
 # runbooks, each exercised by the real tool of its field. See docs/observability.md.
-# Tools: Sloth from `make tools` (tools/sloth); promtool/prometheus/amtool/alertmanager from
-# Debian and the npm checks (scripts/observability/js) via `observability-tools`.
+# Tools: Sloth, Alertmanager and amtool from `make tools` (tools/sloth, tools/alertmanager);
+# promtool/prometheus from Debian and the npm checks (scripts/observability/js) via
+# `observability-tools`.
 
 OBS_SCRIPTS := scripts/observability
 SLOTH_STAMP := $(TOOLS_DIR)/stamps/sloth
+OBS_STAMPS  := $(SLOTH_STAMP) $(TOOLS_DIR)/stamps/alertmanager
 
 .PHONY: slo dashboards observability-tools observability-checks observability-up
 
-observability-tools: $(SLOTH_STAMP) ## Sloth (make tools), promtool/amtool/prometheus/alertmanager (apt), npm checks
+observability-tools: $(OBS_STAMPS) ## Sloth, Alertmanager, amtool (make tools); promtool, prometheus (apt); npm checks
 	@bash $(OBS_SCRIPTS)/tools.sh
 
 slo: $(SLOTH_STAMP) $(VENV)/.synced ## Validate observability/slo/*.yaml, generate observability/prometheus/rules/slo-*.yaml with Sloth

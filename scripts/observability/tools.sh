@@ -1,18 +1,16 @@
 #!/usr/bin/env bash
 # The observability checks' tools, installed when missing (idempotent):
-#  - promtool, prometheus, amtool, alertmanager: Debian's prometheus and prometheus-alertmanager
-#    packages (bookworm: 2.42 and 0.25; ADR 0500);
+#  - promtool and prometheus: Debian's prometheus package (bookworm: 2.42; ADR 0500);
 #  - Node.js for the dashboard schema and LogQL checks, and their npm packages exactly as
 #    scripts/observability/js/package-lock.json pins them (npm ci).
-# Sloth is a Go tool: `make tools` builds it (tools/sloth).
+# Sloth, Alertmanager and amtool are Go tools: `make tools` builds them (tools/sloth,
+# tools/alertmanager; Debian's Alertmanager 0.25 cannot read a webhook URL from a file).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 missing=""
 command -v promtool >/dev/null || missing="$missing prometheus"
 command -v prometheus >/dev/null || missing="$missing prometheus"
-command -v amtool >/dev/null || missing="$missing prometheus-alertmanager"
-command -v prometheus-alertmanager >/dev/null || missing="$missing prometheus-alertmanager"
 command -v node >/dev/null || missing="$missing nodejs"
 command -v npm >/dev/null || missing="$missing npm"
 missing=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ')

@@ -19,7 +19,8 @@ HERE = Path(__file__).resolve().parent
 OBSERVABILITY = REPO / "observability"
 RULES = OBSERVABILITY / "prometheus" / "rules"
 RULE_TESTS = OBSERVABILITY / "prometheus" / "tests"
-SLOTH = REPO / ".cache" / "tools" / "bin" / "sloth"
+TOOLS_BIN = REPO / ".cache" / "tools" / "bin"
+BUILT_TOOLS = {"sloth", "alertmanager", "amtool"}  # `make tools`; the rest from Debian/npm
 
 
 def _named_on_command_line(config: pytest.Config) -> bool:
@@ -41,7 +42,12 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 def tool(name: str) -> str:
     """The path of a required tool; fails (never skips) naming how to get it."""
-    path = str(SLOTH) if name == "sloth" and SLOTH.exists() else shutil.which(name)
+    if name in BUILT_TOOLS:
+        built = TOOLS_BIN / name
+        if not built.exists():
+            pytest.fail(f"{name} is not built: run `make tools`")
+        return str(built)
+    path = shutil.which(name)
     if not path:
         pytest.fail(f"{name} is not installed: run `make observability-tools`")
     return path
