@@ -153,7 +153,7 @@ def test_a_page_reaches_the_pager_rendered_by_the_templates(
             "job": "conveyor-worker",
         },
     )
-    [(path, body)] = wait_until(
+    [(_, body)] = wait_until(
         lambda: [n for n in notifications.snapshot() if n[0] == "/pagerduty"], timeout=20, what="the page"
     )
     assert body["routing_key"] == "test-routing-key"  # read from the secret file

@@ -12,9 +12,9 @@ from typing import Any
 import psycopg
 import pytest
 import typer
+from scripts.observability.contract import exported_series
 
 from conveyor.cli import app
-from scripts.observability.contract import exported_series
 from tests.observability import rules
 from tests.support import REPO
 
@@ -104,7 +104,7 @@ def test_every_sql_statement_in_the_runbooks_plans_against_the_real_schema(datab
     with psycopg.connect(database_url, autocommit=True) as conn:
         for name, statement in statements:
             try:
-                conn.execute(f"EXPLAIN {statement}")  # type: ignore[arg-type] - runbook text
+                conn.execute(f"EXPLAIN {statement}".encode())  # runbook text, not a literal query
             except psycopg.Error as exc:
                 failures.append(f"{name}: {statement[:60]}…: {exc}")
     assert failures == []
