@@ -51,7 +51,8 @@ def receiver() -> Iterator[tuple[str, Notifications]]:
             self.send_response(200)
             self.send_header("content-type", "application/json")
             self.end_headers()
-            self.wfile.write(b'{"status": "success"}')
+            # What PagerDuty ("status") and Slack ("ok") answer; Alertmanager checks them.
+            self.wfile.write(b'{"status": "success", "ok": true}')
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -125,6 +126,7 @@ def alertmanager_config(directory: Path, receiver_url: str, *, fast: bool) -> Pa
 
 
 def start_alertmanager(directory: Path, receiver_url: str, *, fast: bool = True) -> Server:
+    directory.mkdir(parents=True, exist_ok=True)
     config = alertmanager_config(directory, receiver_url, fast=fast)
     port = free_port()
     return _start(
@@ -145,6 +147,7 @@ def start_prometheus(
     directory: Path, targets: dict[str, list[str]], alertmanager: str, interval: str
 ) -> Server:
     """The committed prometheus.yml and rules, with the test's targets and a short interval."""
+    directory.mkdir(parents=True, exist_ok=True)
     config = yaml.safe_load((OBSERVABILITY / "prometheus" / "prometheus.yml").read_text())
     config["global"].update(scrape_interval=interval, scrape_timeout=interval, evaluation_interval=interval)
     config["rule_files"] = [str(OBSERVABILITY / "prometheus" / "rules" / "*.yaml")]
