@@ -44,6 +44,7 @@ def dashboard_queries(language: str) -> list[tuple[str, str]]:
 
 def runnable(expr: str) -> str:
     """A dashboard expression with Grafana's variables filled in as Grafana would."""
+    expr = re.sub(r"^label_values\((.+),\s*\w+\)$", r"\1", expr.strip())  # a variable's values
     for name, value in GRAFANA_VARIABLES.items():
         expr = expr.replace(name, value)
     return re.sub(r"\$\{?(\w+)\}?", ".*", expr)  # multi-value variables: every value
