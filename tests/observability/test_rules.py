@@ -85,3 +85,10 @@ def test_the_contract_check_catches_a_dangling_metric() -> None:
 def test_rule_files_live_in_the_one_folder() -> None:
     stray = [p for p in REPO.joinpath("observability").rglob("*.y*ml") if "groups:" in p.read_text()]
     assert {p.parent for p in stray} == {rules.RULES}
+
+
+def test_promtool_accepts_the_prometheus_configuration() -> None:
+    config = rules.RULES.parent / "prometheus.yml"
+    result = subprocess.run([tool("promtool"), "check", "config", str(config)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS: 2 rule files found" in result.stdout
