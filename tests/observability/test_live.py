@@ -62,7 +62,7 @@ class Live:
             self.directory / "worker.log",
             self.worker.port,
         ).start()
-        return self.worker.wait_ready()
+        return self.worker.wait_ready(timeout=90)
 
     def query(self, expr: str) -> dict[str, Any]:
         response = httpx.get(f"{self.prometheus.url}/api/v1/query", params={"query": expr}, timeout=10)
@@ -139,7 +139,7 @@ def live(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         scheduler = process(directory, database_url, "scheduler")
         started += [api, worker, scheduler]
         for proc in (api, worker, scheduler):
-            proc.wait_ready()
+            proc.wait_ready(timeout=90)  # a loaded CI machine starts Python slowly
         with receiver() as (receiver_url, notifications):
             alertmanager = start_alertmanager(directory / "alertmanager", receiver_url)
             started.append(alertmanager)
