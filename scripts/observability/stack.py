@@ -31,6 +31,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 OBSERVABILITY = REPO / "observability"
 ALERTMANAGER_DIR = OBSERVABILITY / "alertmanager"
+PROMETHEUS_DIR = OBSERVABILITY / "prometheus"
 TOOLS_BIN = REPO / ".cache" / "tools" / "bin"
 RUN_DIR = REPO / ".cache" / "observability"
 
@@ -167,19 +168,22 @@ def start_alertmanager(
 def prometheus_config(
     directory: Path, targets: dict[str, list[str]] | None, alertmanager: str, port: int, interval: str | None
 ) -> Path:
-    """The committed prometheus.yml and rules; optionally other targets and a short interval."""
+    """The committed prometheus.yml and rules in ``directory``, with the targets of `make up`
+    (observability/prometheus/targets) or the given ones, and optionally a short interval."""
     directory.mkdir(parents=True, exist_ok=True)
-    config = yaml.safe_load((OBSERVABILITY / "prometheus" / "prometheus.yml").read_text())
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
     if interval:
         config["global"].update(
             scrape_interval=interval, scrape_timeout=interval, evaluation_interval=interval
         )
-    config["rule_files"] = [str(OBSERVABILITY / "prometheus" / "rules" / "*.yaml")]
-    config["alerting"]["alertmanagers"][0]["static_configs"] = [{"targets": [alertmanager.split("//", 1)[1]]}]
+    config["rule_files"] = [str(PROMETHEUS_DIR / "rules" / "*.yaml")]
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     jobs["prometheus"]["static_configs"] = [{"targets": [f"127.0.0.1:{port}"]}]
-    for name, instances in (targets or {}).items():
-        jobs[name]["static_configs"] = [{"targets": instances}]
+    shutil.rmtree(directory / "targets", ignore_errors=True)
+    shutil.copytree(PROMETHEUS_DIR / "targets", directory / "targets")
+    chosen = {**(targets or {}), "alertmanager": [alertmanager.split("//", 1)[1]]}
+    for name, instances in chosen.items():
+        (directory / "targets" / f"{name}.yaml").write_text(yaml.safe_dump([{"targets": instances}]))
     path = directory / "prometheus.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path

@@ -156,7 +156,7 @@ def test_a_page_reaches_the_pager_rendered_by_the_templates(
     [(_, body)] = wait_until(
         lambda: [n for n in notifications.snapshot() if n[0] == "/pagerduty"], timeout=20, what="the page"
     )
-    assert body["routing_key"] == "test-routing-key"  # read from the secret file
+    assert body["routing_key"] == "local-routing-key"  # read from the secret file
     assert body["event_action"] == "trigger"
     assert body["payload"]["summary"] == "[FIRING:1] ConveyorWorkersDown (page) — worker"
     assert "Runbook:" in body["payload"]["custom_details"]["firing"]

@@ -239,8 +239,8 @@ def notification(live: Live, path: str, alertname: str, status: str) -> float:
 
 def test_stopping_every_worker_pages_and_restarting_them_resolves(live: Live, capsys: Any) -> None:
     with Traffic(live.client) as traffic:
+        stopped = time.monotonic()  # from the stop request (SIGTERM; the worker drains, then exits)
         live.worker.stop()
-        stopped = time.monotonic()
         paged = notification(live, "/pagerduty", "ConveyorWorkersDown", "firing")
         ticketed = notification(live, "/slack", "ConveyorQueueBacklogGrowing", "firing")
         live.start_worker()

@@ -89,6 +89,8 @@ def test_rule_files_live_in_the_one_folder() -> None:
 
 def test_promtool_accepts_the_prometheus_configuration() -> None:
     config = rules.RULES.parent / "prometheus.yml"
-    result = subprocess.run([tool("promtool"), "check", "config", str(config)], capture_output=True, text=True)
+    result = subprocess.run(
+        [tool("promtool"), "check", "config", str(config)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS: 2 rule files found" in result.stdout
