@@ -10,7 +10,16 @@ import yaml
 
 from tests.observability.conftest import RULE_TESTS, RULES
 
-__all__ = ["RULES", "Alert", "alerts", "cases", "recorded_series", "rule_files", "rules", "test_files"]
+__all__ = [
+    "RULES",
+    "Alert",
+    "alerts",
+    "cases",
+    "promtool_case_files",
+    "recorded_series",
+    "rule_files",
+    "rules",
+]
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,7 @@ def recorded_series(files: list[Path] | None = None) -> frozenset[str]:
     return frozenset(r["record"] for r in rules(files) if "record" in r)
 
 
-def test_files() -> list[Path]:
+def promtool_case_files() -> list[Path]:
     return sorted(RULE_TESTS.glob("*.test.yaml"))
 
 

@@ -23,7 +23,7 @@ def test_promtool_accepts_the_rule_file(path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("path", rules.test_files(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", rules.promtool_case_files(), ids=lambda p: p.name)
 def test_promtool_unit_tests_pass(path: Path) -> None:
     result = subprocess.run(
         [tool("promtool"), "test", "rules", str(path)], capture_output=True, text=True, timeout=300
@@ -32,7 +32,7 @@ def test_promtool_unit_tests_pass(path: Path) -> None:
 
 
 def test_every_alert_has_a_firing_and_a_quiet_case() -> None:
-    fires, quiet = rules.cases(rules.test_files())
+    fires, quiet = rules.cases(rules.promtool_case_files())
     names = {alert.name for alert in rules.alerts()}
     assert names - fires == set(), "alerts without a promtool case where they fire"
     assert names - ALWAYS_FIRING - quiet == set(), "alerts without a promtool case where they must not fire"
