@@ -5,8 +5,10 @@
 # `observability-tools`.
 
 OBS_SCRIPTS := scripts/observability
-SLOTH_STAMP := $(TOOLS_DIR)/stamps/sloth
-OBS_STAMPS  := $(SLOTH_STAMP) $(TOOLS_DIR)/stamps/alertmanager
+# The stamps of mk/tools.mk's groups (spelled out: this file is included before tools.mk, so
+# its TOOLS_DIR is not set yet when these prerequisites are read).
+SLOTH_STAMP := .cache/tools/stamps/sloth
+OBS_STAMPS  := $(SLOTH_STAMP) .cache/tools/stamps/alertmanager
 
 .PHONY: slo dashboards observability-tools observability-checks observability-up
 
