@@ -4,7 +4,9 @@
   database outage does not make an orchestrator restart every replica.
 - ``/readyz``: the process can do its work now (database reachable, schema current, not
   shutting down). Failing readiness takes a replica out of rotation; it does not restart it.
-- ``/metrics``: Prometheus exposition.
+- ``/metrics``: Prometheus exposition. Each scrape runs the readiness check first and exports
+  its result as ``conveyor_ready``, so alerting sees a database outage from every process
+  without anyone polling ``/readyz``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from conveyor.telemetry import metrics as conveyor_metrics
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -39,6 +43,12 @@ def probes_router(ready: ReadinessCheck) -> APIRouter:
 
     @router.get("/metrics")
     async def metrics() -> Response:
+        try:
+            await ready()
+        except Exception:
+            conveyor_metrics.ready.set(0)
+        else:
+            conveyor_metrics.ready.set(1)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

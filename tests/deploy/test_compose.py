@@ -19,6 +19,7 @@ COMPOSE_DIR = REPO / "deploy" / "compose"
 COMPOSE_FILE = COMPOSE_DIR / "compose.yaml"
 CONVEYOR_SERVICES = {"migrate", "api", "worker", "scheduler", "web"}
 LONG_RUNNING = {"api", "worker", "scheduler", "web"}
+OBSERVABILITY = {"prometheus", "alertmanager"}  # the `observability` profile
 DATABASE_USERS = LONG_RUNNING - {"web"}
 
 
@@ -41,7 +42,8 @@ def config() -> dict[str, Any]:
 
 
 def test_the_platform_services(config: dict[str, Any]) -> None:
-    assert set(config["services"]) == {"postgres", "redis", *CONVEYOR_SERVICES}
+    assert set(config["services"]) == {"postgres", "redis", *CONVEYOR_SERVICES, *OBSERVABILITY}
+    assert {name for name, s in config["services"].items() if s.get("profiles")} == OBSERVABILITY
     images = {config["services"][s]["image"] for s in CONVEYOR_SERVICES}
     assert len(images) == 1, "one image runs every Conveyor process"
     commands = {s: config["services"][s]["command"] for s in CONVEYOR_SERVICES}
@@ -95,13 +97,50 @@ def test_worker_scales_and_outlives_its_shutdown_grace(config: dict[str, Any]) -
     assert stop.endswith("s") and float(stop[:-1]) > grace
 
 
-def test_only_the_api_and_console_are_published_and_only_on_loopback(config: dict[str, Any]) -> None:
+def test_only_the_api_console_and_monitoring_are_published_and_only_on_loopback(
+    config: dict[str, Any],
+) -> None:
+    published = ("api", "web", *OBSERVABILITY)
     for name, service in config["services"].items():
-        if name not in ("api", "web"):
+        if name not in published:
             assert "ports" not in service, name
-    for name in ("api", "web"):
+    for name in published:
         (port,) = config["services"][name]["ports"]
         assert str(port).startswith("127.0.0.1:"), port
+
+
+def test_the_observability_profile_runs_the_committed_rules_and_routing(config: dict[str, Any]) -> None:
+    mounts = {  # docker-compose v1 prints volumes as "source:target:mode"
+        name: {
+            v.split(":")[1]: v.split(":")[0] for v in config["services"][name]["volumes"] if v.startswith("/")
+        }
+        for name in OBSERVABILITY
+    }
+    observability = REPO / "observability"
+    assert mounts["prometheus"] == {
+        "/etc/prometheus/prometheus.yml": str(observability / "prometheus" / "prometheus.yml"),
+        "/etc/prometheus/rules": str(observability / "prometheus" / "rules"),
+        "/etc/prometheus/targets": str(observability / "prometheus" / "targets-compose"),
+    }
+    assert mounts["alertmanager"]["/etc/alertmanager/alertmanager.yml"] == str(
+        observability / "alertmanager" / "alertmanager.yml"
+    )
+    assert mounts["alertmanager"]["/etc/alertmanager/secrets"] == str(COMPOSE_DIR / "alertmanager-secrets")
+    assert config["services"]["alertmanager"]["working_dir"] == "/etc/alertmanager"
+    for name in OBSERVABILITY:
+        service = config["services"][name]
+        assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
+    targets = {
+        p.stem: p.read_text() for p in (observability / "prometheus" / "targets-compose").glob("*.yaml")
+    }
+    assert set(targets) == {
+        "alertmanager",
+        "conveyor-api",
+        "conveyor-web",
+        "conveyor-worker",
+        "conveyor-scheduler",
+    }
+    assert '"worker:9100"' in targets["conveyor-worker"] and '"alertmanager:9093"' in targets["alertmanager"]
 
 
 def test_database_in_a_named_volume(config: dict[str, Any]) -> None:

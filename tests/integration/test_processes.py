@@ -127,6 +127,8 @@ def test_api_without_database_is_live_not_ready_and_answers_503(spawn: Any) -> N
     assert response.headers["retry-after"] == "5"
     assert response.headers["content-type"] == "application/problem+json"
     assert "database_unreachable_at_start" in api.output()
+    # Every scrape runs the readiness check: alerting sees the outage without polling /readyz.
+    assert _ready_gauge(api) == "0.0"
 
 
 def test_unmigrated_database_refuses_to_start(database_url: str, tmp_path: Any) -> None:
@@ -164,6 +166,12 @@ async def test_worker_logs_json_and_exports_job_metrics(jobs: Jobs, spawn: Any, 
     )
     [failure] = [line for line in lines if line["event"] == "job_attempt_failed"]
     assert failure["job_id"] == job.id and failure["service"] == "worker"
+
+
+def _ready_gauge(process: Process) -> str:
+    """The value of conveyor_ready in the process's /metrics (each scrape checks readiness)."""
+    text = httpx.get(f"{process.base_url}/metrics", timeout=10).text
+    return next(line.split()[1] for line in text.splitlines() if line.startswith("conveyor_ready "))
 
 
 def _get(url: str) -> int:
@@ -218,10 +226,12 @@ def test_worker_rides_out_a_database_outage(tmp_path: Any, spawn: Any) -> None:
     worker.wait_ready()
     first = submit()
     wait_until(lambda: succeeded(first), what="a job before the outage")
+    assert _ready_gauge(worker) == "1.0"
 
     server.cleanup()  # the database goes away
     wait_until(lambda: _get(f"{worker.base_url}/readyz") == 503, timeout=20, what="readiness to fail")
     assert _get(f"{worker.base_url}/livez") == 200
+    assert _ready_gauge(worker) == "0.0"  # what ConveyorDatabaseUnavailable alerts on
     wait_until(
         lambda: worker.output().count("claim_failed") >= 2, timeout=20, what="claims to fail and back off"
     )
@@ -230,6 +240,7 @@ def test_worker_rides_out_a_database_outage(tmp_path: Any, spawn: Any) -> None:
     server = pgserver.get_server(data, cleanup_mode="stop")  # and comes back
     try:
         worker.wait_ready(timeout=30)
+        assert _ready_gauge(worker) == "1.0"
         second = submit()
         wait_until(lambda: succeeded(second), timeout=30, what="a job after the outage")
     finally:

@@ -9,10 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks import Webhook as Verifier
 
 from tests.integration.test_api import assert_problem
-from tests.support import serve_http, wait_until
+from tests.support import Process, serve_http, wait_until
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -41,15 +42,20 @@ def receiver() -> Iterator[str]:
 
 
 @pytest.fixture
-def platform(spawn: Any, admin_key: str) -> httpx.Client:
+def processes(spawn: Any) -> tuple[Process, Process]:
+    """The API and the worker that delivers the webhooks."""
     env = {
         "CONVEYOR_HTTP_ALLOW": "127.0.0.1",
         "CONVEYOR_WORKER_POLL_INTERVAL": "0.2",
         "CONVEYOR_BACKOFF_BASE_SECONDS": "0.1",
         "CONVEYOR_BACKOFF_MAX_SECONDS": "0.2",
     }
-    api = spawn("api", env=env).wait_ready()
-    spawn("worker", env=env).wait_ready()
+    return spawn("api", env=env).wait_ready(), spawn("worker", env=env).wait_ready()
+
+
+@pytest.fixture
+def platform(processes: tuple[Process, Process], admin_key: str) -> httpx.Client:
+    api, _ = processes
     return httpx.Client(
         base_url=f"{api.base_url}/api/v1", headers={"Authorization": f"Bearer {admin_key}"}, timeout=10
     )
@@ -76,6 +82,30 @@ def test_job_events_are_delivered_signed(platform: httpx.Client, receiver: str) 
     assert [(d["state"], d["attempts"]) for d in deliveries] == [("succeeded", 2)]
     with pytest.raises(Exception):  # noqa: B017, PT011 - any verification failure
         Verifier("whsec_" + "A" * 43 + "=").verify(Receiver.received[0][1], Receiver.received[0][0])
+
+
+def delivery_counts(worker: Process) -> dict[str, float]:
+    """conveyor_webhook_deliveries_total by result, read from the worker's /metrics."""
+    text = httpx.get(f"{worker.base_url}/metrics", timeout=5).text
+    return {
+        sample.labels["result"]: sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "conveyor_webhook_deliveries"
+        for sample in family.samples
+        if sample.name == "conveyor_webhook_deliveries_total"
+    }
+
+
+def test_delivery_attempts_are_counted_by_result(
+    processes: tuple[Process, Process], platform: httpx.Client, receiver: str
+) -> None:
+    _, worker = processes
+    platform.post("/webhooks", json={"url": receiver, "events": ["job.succeeded"]})
+    Receiver.fail_first = 2  # two attempts answered 503, the third delivered
+    platform.post("/jobs", json={"type": "echo", "payload": {"n": 1}})
+    wait_until(lambda: Receiver.received, timeout=30, what="a delivery")
+    wait_until(lambda: delivery_counts(worker).get("delivered") == 1.0, timeout=10, what="the counter")
+    assert delivery_counts(worker) == {"delivered": 1.0, "http_status": 2.0}
 
 
 def test_rotation_signs_with_both_secrets_during_grace(platform: httpx.Client, receiver: str) -> None:

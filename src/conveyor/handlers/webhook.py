@@ -21,9 +21,10 @@ from pydantic import BaseModel, ConfigDict
 
 from conveyor.handlers.destinations import AllowList
 from conveyor.handlers.http import HttpRequest, send
-from conveyor.handlers.registry import JobContext, PermanentError, Registry
+from conveyor.handlers.registry import JobContext, JobError, PermanentError, Registry
 from conveyor.settings import get_settings
 from conveyor.store import webhooks
+from conveyor.telemetry import metrics
 
 registry = Registry()
 WEBHOOK_QUEUE = "conveyor.webhooks"
@@ -61,6 +62,7 @@ async def deliver(payload: Delivery, ctx: JobContext) -> dict[str, Any]:
         raise PermanentError("webhook deliveries need the worker's database pool")
     endpoint = await webhooks.get(ctx.pool, payload.endpoint_id)
     if endpoint is None or not endpoint["enabled"]:
+        metrics.webhook_deliveries.labels("skipped").inc()
         return {"skipped": "endpoint deleted or disabled"}
     body = json.dumps(
         {
@@ -89,9 +91,15 @@ async def deliver(payload: Delivery, ctx: JobContext) -> dict[str, Any]:
         }
     )
     settings = get_settings()
-    return await send(
-        request,
-        AllowList(settings.http_allow_list),
-        max_body_bytes=settings.http_max_response_bytes,
-        raw_body=body.encode(),
-    )
+    try:
+        result = await send(
+            request,
+            AllowList(settings.http_allow_list),
+            max_body_bytes=settings.http_max_response_bytes,
+            raw_body=body.encode(),
+        )
+    except JobError as exc:
+        metrics.webhook_deliveries.labels(exc.kind).inc()
+        raise
+    metrics.webhook_deliveries.labels("delivered").inc()
+    return result

@@ -74,3 +74,14 @@ job_outputs_changed = Counter(
     "Results and errors changed so that they can be stored (repaired text or numbers, cut messages).",
     ["part"],
 )
+ready = Gauge(
+    "conveyor_ready",
+    "1 while this process passes its readiness check (database reachable, schema current, not "
+    "shutting down), evaluated at each scrape; 0 otherwise.",
+)
+webhook_deliveries = Counter(
+    "conveyor_webhook_deliveries_total",
+    "Webhook delivery attempts, by result (delivered, skipped, or the failure kind: http_status, "
+    "http_timeout, http_connection, http_redirects, outbound_refused).",
+    ["result"],
+)
