@@ -78,7 +78,7 @@ def web(port: Port = None, host: Host = "") -> None:
 
 
 @app.command()
-def worker(port: Port = None, host: Host = "0.0.0.0") -> None:  # noqa: S104 - probes must be reachable
+def worker(port: Port = None, host: Host = "0.0.0.0") -> None:  # noqa: S104 # nosec B104 # probes must be reachable
     """Run jobs from the queues in CONVEYOR_WORKER_QUEUES; probes and /metrics on --port."""
     from conveyor.processes import run_worker
 
@@ -87,7 +87,7 @@ def worker(port: Port = None, host: Host = "0.0.0.0") -> None:  # noqa: S104 - p
 
 
 @app.command()
-def scheduler(port: Port = None, host: Host = "0.0.0.0") -> None:  # noqa: S104
+def scheduler(port: Port = None, host: Host = "0.0.0.0") -> None:  # noqa: S104 # nosec B104 # probes
     """Fire cron schedules and run maintenance (lease rescue, retention); safe to replicate."""
     from conveyor.processes import run_scheduler
 

@@ -41,7 +41,7 @@ class Gateway:
     async def close(self) -> None:
         await self.http.aclose()
 
-    def session(self, session_id: str | None, csrf_token: str = "") -> ApiSession:
+    def session(self, session_id: str | None, csrf_token: str = "") -> ApiSession:  # nosec B107 # no token
         return ApiSession(self, session_id, csrf_token)
 
     async def send(self, call: Call[T], headers: dict[str, str]) -> tuple[T, httpx.Response]:
