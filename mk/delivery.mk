@@ -34,7 +34,7 @@ delivery-tools: $(VENV)/.synced $(DBIN)/.synced tools shellcheck-tool ## Install
 
 # actionlint runs shellcheck on every run: script; without shellcheck it would skip that silently.
 actionlint: delivery-tools ## actionlint (+ shellcheck) on the workflows
-	$(GO_TOOLS)/actionlint -shellcheck "$$(command -v shellcheck)" -color=never
+	$(GO_TOOLS)/actionlint -shellcheck "$$(command -v shellcheck)"
 
 zizmor: delivery-tools ## zizmor (offline audits) on the workflows and dependabot.yml
 	$(DBIN)/zizmor --offline --no-progress --config .github/zizmor.yml .github/
@@ -105,7 +105,7 @@ release-notes: ## dist/release/notes.md: the changelog from the previous tag to 
 chart-package: ## Package deploy/helm/conveyor at TAG's version into dist/release/ (helm)
 	bash $(DELIVERY)/chart_package.sh "$(TAG)"
 
-kind-e2e: ## On a machine with Docker: kind cluster, image loaded, chart installed, helm test, a job run
+kind-e2e: $(VENV)/.synced ## On a machine with Docker: kind cluster, image loaded, chart installed, helm test, a job run
 	bash $(DELIVERY)/kind_e2e.sh
 
 coverage: $(VENV)/.synced test-deps $(WEB_ASSETS) ## The pytest suite under coverage; fails under 85 % of src/
