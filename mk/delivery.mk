@@ -84,7 +84,7 @@ delivery-test: $(VENV)/.synced delivery-tools image-tools ## pytest tests/delive
 	CONVEYOR_DELIVERY_TESTS=1 $(BIN)/pytest tests/delivery --basetemp="$$(mktemp -d)/pytest"
 
 pre-commit: delivery-tools image-tools ## Run every pre-commit hook on every file (offline: local hooks)
-	PATH="$(abspath $(GO_TOOLS)):$(abspath $(DBIN)):$(abspath $(IMAGE_TOOLS)):$$PATH" \
+	PATH="$(abspath $(BIN)):$(abspath $(GO_TOOLS)):$(abspath $(DBIN)):$(abspath $(IMAGE_TOOLS)):$$PATH" \
 	  $(DBIN)/pre-commit run --all-files --show-diff-on-failure --color never
 
 # ---- delivery steps the workflows run ----------------------------------------------------------

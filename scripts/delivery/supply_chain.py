@@ -164,12 +164,20 @@ class KeyPair:
         return cls(directory / "cosign.key", directory / "cosign.pub", (directory / "password").read_text())
 
 
-class Cosign:
-    """cosign with a key pair against an http registry on loopback (no Rekor: offline)."""
+# Key-based verification trusts the given public key only. An empty Sigstore trusted root
+# (no Fulcio CA, no Rekor log) keeps cosign from fetching the public-good one over TUF.
+EMPTY_TRUSTED_ROOT = '{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}\n'
 
-    def __init__(self, keys: KeyPair) -> None:
+
+class Cosign:
+    """cosign with a key pair against an http registry on loopback; no Rekor, no network."""
+
+    def __init__(self, keys: KeyPair, state: Path) -> None:
         self.keys = keys
         self.binary = GO_TOOLS / "cosign"
+        self.trusted_root = state / "trusted_root.json"
+        state.mkdir(parents=True, exist_ok=True)
+        self.trusted_root.write_text(EMPTY_TRUSTED_ROOT)
 
     def _run(self, *args: str | Path) -> str:
         return run(
@@ -186,21 +194,22 @@ class Cosign:
             "--type", kind, "--predicate", predicate, ref,
         )  # fmt: skip
 
+    def _trust(self, public_key: Path | None) -> list[str | Path]:
+        """Flags that make a verification trust ``public_key`` (default: ours) and nothing else."""
+        return [
+            "--key", public_key or self.keys.public, "--insecure-ignore-tlog=true", "--offline=true",
+            "--trusted-root", self.trusted_root, "--allow-http-registry",
+        ]  # fmt: skip
+
     def verify(self, ref: str, public_key: Path | None = None) -> list[dict[str, Any]]:
         """The verified signature payloads (simple signing JSON); raises when none verifies."""
-        output = self._run(
-            "verify", "--key", public_key or self.keys.public, "--insecure-ignore-tlog=true",
-            "--allow-http-registry", "--output", "json", ref,
-        )  # fmt: skip
+        output = self._run("verify", *self._trust(public_key), "--output", "json", ref)
         payloads: list[dict[str, Any]] = json.loads(output)
         return payloads
 
     def verify_attestation(self, ref: str, kind: str, public_key: Path | None = None) -> list[dict[str, Any]]:
         """The in-toto statements of the verified attestations of ``kind``; raises when none."""
-        output = self._run(
-            "verify-attestation", "--key", public_key or self.keys.public, "--insecure-ignore-tlog=true",
-            "--allow-http-registry", "--type", kind, ref,
-        )  # fmt: skip
+        output = self._run("verify-attestation", *self._trust(public_key), "--type", kind, ref)
         statements = []
         for line in output.splitlines():
             if line.strip():
@@ -306,7 +315,7 @@ def sign(state: Path, image: str) -> Published:
     state.mkdir(parents=True, exist_ok=True)
     labels = image_labels(image)
     revision = labels.get("org.opencontainers.image.revision", "unknown")
-    cosign = Cosign(KeyPair.for_state(state / "keys"))
+    cosign = Cosign(KeyPair.for_state(state / "keys"), state)
     started = datetime.now(UTC)
     with LocalRegistry(state / "registry").running() as registry:
         digest = push(image, registry, revision[:12] or "dev", state)
@@ -356,7 +365,7 @@ def check_statements(
 
 def verify(state: Path, published: Published | None = None) -> None:
     published = published or Published.load(state)
-    cosign = Cosign(KeyPair.for_state(state / "keys"))
+    cosign = Cosign(KeyPair.for_state(state / "keys"), state)
     with LocalRegistry(state / "registry").running() as registry:
         ref = published.ref(registry)
         signatures = cosign.verify(ref)
