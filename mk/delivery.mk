@@ -37,7 +37,7 @@ actionlint: delivery-tools ## actionlint (+ shellcheck) on the workflows
 	$(GO_TOOLS)/actionlint -shellcheck "$$(command -v shellcheck)"
 
 zizmor: delivery-tools ## zizmor (offline audits) on the workflows and dependabot.yml
-	$(DBIN)/zizmor --offline --no-progress --config .github/zizmor.yml .github/
+	$(DBIN)/zizmor --offline --no-progress --persona auditor --config .github/zizmor.yml .github/
 
 dependabot-check: delivery-tools ## .github/dependabot.yml against Dependabot's schema
 	$(DBIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
