@@ -24,25 +24,22 @@ def smoke(url: str, api_key: str, timeout: str) -> tuple[int, str, str]:
     return result.returncode, result.stdout.strip(), result.stderr.strip()
 
 
-async def test_a_healthy_deployment_passes(spawn: Callable[..., Process], admin_key: str) -> None:
+async def test_the_gate_passes_only_when_a_worker_runs_the_job(
+    spawn: Callable[..., Process], admin_key: str
+) -> None:
     api = spawn("api").wait_ready()
+
+    status, _, err = smoke(api.base_url, "cvk_not-a-key", "10")
+    assert status == 1 and err.startswith("smoke: FAILED:") and "401" in err
+
+    status, _, err = smoke(api.base_url, admin_key, "5")  # no worker yet
+    assert status == 1
+    assert "still queued at the deadline: no worker ran it" in err
+
     spawn("worker").wait_ready()
     status, out, err = smoke(api.base_url, admin_key, "60")
     assert status == 0, err
     assert out.startswith(f"smoke: {api.base_url} ready; job ") and out.endswith(" succeeded")
-
-
-async def test_jobs_that_no_worker_runs_fail_the_gate(spawn: Callable[..., Process], admin_key: str) -> None:
-    api = spawn("api").wait_ready()
-    status, _, err = smoke(api.base_url, admin_key, "5")
-    assert status == 1
-    assert "still queued at the deadline: no worker ran it" in err
-
-
-async def test_a_wrong_key_fails_the_gate(spawn: Callable[..., Process], admin_key: str) -> None:
-    api = spawn("api").wait_ready()
-    status, _, err = smoke(api.base_url, "cvk_not-a-key", "10")
-    assert status == 1 and err.startswith("smoke: FAILED:") and "401" in err
 
 
 def test_an_unreachable_deployment_fails_the_gate() -> None:
