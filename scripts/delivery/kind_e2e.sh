@@ -13,9 +13,9 @@ values="${E2E_VALUES:-$chart/ci/kind-values.yaml}"
 image="${CONVEYOR_IMAGE:-localhost/conveyor:dev}"
 
 for tool in docker kind helm kubectl; do
-  command -v "$tool" >/dev/null || { echo "kind-e2e: $tool is missing (this target needs Docker: GitHub runners)" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "kind-test: $tool is missing (this target needs Docker: GitHub runners)" >&2; exit 1; }
 done
-[[ -f "$chart/Chart.yaml" ]] || { echo "kind-e2e: $chart is missing" >&2; exit 1; }
+[[ -f "$chart/Chart.yaml" ]] || { echo "kind-test: $chart is missing" >&2; exit 1; }
 
 cleanup() { kind delete cluster --name "$cluster" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
