@@ -14,6 +14,8 @@ Reports ``path:line: rule: message`` for every breach and exits 1 when there is 
   ``env:`` instead.
 - ``make-target``: every ``make TARGET`` a ``run:`` calls exists in the Makefile (the
   workflows call only what a developer can run here).
+- ``concurrency``: every workflow a trigger can start declares a ``concurrency:`` group
+  (a reusable workflow, only ``workflow_call``, runs inside its caller's).
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ class WorkflowLint:
         findings: list[Finding] = []
         if _get(root, "permissions") is None:
             findings.append(Finding(name, 1, "permissions", "no top-level `permissions:`"))
+        if _get(root, "concurrency") is None and not self._only_called(root):
+            findings.append(Finding(name, 1, "concurrency", "no top-level `concurrency:` group"))
         for job_key, job in _items(_get(root, "jobs") or MappingNode("", [])):
             if _get(job, "permissions") is None:
                 line = job_key.start_mark.line + 1
@@ -122,6 +126,14 @@ class WorkflowLint:
                 if isinstance(run, ScalarNode):
                     findings += self._run(name, run)
         return findings
+
+    @staticmethod
+    def _only_called(root: Node) -> bool:
+        """True for a reusable workflow: ``workflow_call`` is its only trigger."""
+        triggers = _get(root, "on")
+        if isinstance(triggers, MappingNode):
+            return [key.value for key, _ in _items(triggers)] == ["workflow_call"]
+        return isinstance(triggers, ScalarNode) and triggers.value == "workflow_call"
 
     def _uses(self, name: str, lines: list[str], node: Node | None) -> list[Finding]:
         if not isinstance(node, ScalarNode):
