@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The pytest suite under coverage.py (sub-processes included), then the report: terminal,
+# The pytest suite under coverage.py (sub-processes included), then the report:
 # dist/coverage/{coverage.xml,html/,summary.md}. Fails when src/ is covered below the
 # threshold in scripts/delivery/coverage.toml (fail_under).
 set -euo pipefail
@@ -8,7 +8,10 @@ rc=scripts/delivery/coverage.toml
 bin=.venv/bin
 rm -rf dist/coverage && mkdir -p dist/coverage
 # A private base temp dir, as `make unit` does (the embedded PostgreSQL lives there).
-COVERAGE_RCFILE="$rc" "$bin/coverage" run --rcfile="$rc" -m pytest --basetemp="$(mktemp -d)/pytest"
+# The report is written even when a test fails (it is the artifact a reviewer opens); the
+# script still fails then.
+tests=0
+COVERAGE_RCFILE="$rc" "$bin/coverage" run --rcfile="$rc" -m pytest --basetemp="$(mktemp -d)/pytest" || tests=$?
 "$bin/coverage" combine --rcfile="$rc" --quiet
 "$bin/coverage" xml --rcfile="$rc" -o dist/coverage/coverage.xml --quiet
 "$bin/coverage" html --rcfile="$rc" -d dist/coverage/html --quiet
@@ -25,4 +28,8 @@ total="$("$bin/coverage" report --rcfile="$rc" --format=total --fail-under=0)"
   echo "</details>"
 } >dist/coverage/summary.md
 echo "coverage: ${total} % of src/ (dist/coverage/summary.md)"
+if ((tests != 0)); then
+  echo "coverage: the test suite failed (pytest exit $tests)" >&2
+  exit "$tests"
+fi
 exit "$status"
