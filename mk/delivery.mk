@@ -13,7 +13,7 @@ GO_TOOLS       := .cache/tools/bin
 WORKFLOWS      := .github/workflows
 
 .PHONY: delivery-tools shellcheck-tool security actionlint zizmor dependabot-check workflow-lint \
-        bandit secrets config-scan licences delivery-test sign verify supply-chain image-sbom \
+        bandit secrets config-scan licences delivery-test sign verify image-sbom \
         pre-commit dora promote smoke-test release-notes chart-package kind-test coverage ops-checks
 
 $(DBIN)/.synced: $(UV) $(DELIVERY)/tools/pyproject.toml $(DELIVERY)/tools/uv.lock
