@@ -251,7 +251,7 @@ async def ensure_user(pool: Pool, email: str, role: Role, name: str | None = Non
                     "email": email,
                     "name": name,
                     "role": role,
-                    "password_hash": None,
+                    "password_hash": None,  # nosec B105 # no password: the column is cleared
                 },
             )
         ).fetchone()

@@ -73,7 +73,7 @@ async def sign_in(request: Request) -> Response:
     elif "@" not in email:
         errors["email"] = "Enter an email address, like ada@example.com."
     if not form.get("password"):
-        errors["password"] = "Enter your password."  # noqa: S105 - a message, not a secret
+        errors["password"] = "Enter your password."  # noqa: S105 # nosec B105 # a message, not a secret
     if errors:
         return _sign_in_form(request, next_path, email=email, errors=errors, status_code=422)
     try:
@@ -86,7 +86,8 @@ async def sign_in(request: Request) -> Response:
         if exc.status == 401:
             message = "Wrong email or password."
             return _sign_in_form(request, next_path, email=email, message=message, status_code=401)
-        errors, problem = api_field_errors(exc, {"email": "email", "password": "password"})
+        fields = {"email": "email", "password": "password"}  # nosec B105 # form field names
+        errors, problem = api_field_errors(exc, fields)
         return _sign_in_form(
             request, next_path, email=email, errors=errors, message=problem, status_code=exc.status
         )

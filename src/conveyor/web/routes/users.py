@@ -58,7 +58,7 @@ async def create(request: Request, viewer: ViewerDep) -> Response:
     except ApiError as exc:
         if exc.status not in (409, 422):
             raise
-        fields = {"email": "email", "role": "role", "name": "name", "password": "password"}
+        fields = {"email": "email", "role": "role", "name": "name", "password": "password"}  # nosec B105 # names
         errors, message = api_field_errors(exc, fields)
         if exc.status == 409:
             errors, message = {"email": str(exc.problem.get("detail"))}, None
