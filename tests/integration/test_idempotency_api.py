@@ -125,7 +125,7 @@ def test_replay_answers_the_current_state_or_410_once_deleted(http: httpx.Client
 
 def test_batch_replay_shows_the_jobs_as_they_are_now(http: httpx.Client) -> None:
     key = {"Idempotency-Key": "batch-then-cancel"}
-    body: dict[str, Any] = {"jobs": [{"type": "noop", "run_at": "2999-01-01T00:00:00Z"}, {"type": "noop"}]}
+    body: dict[str, Any] = {"jobs": [{"type": "noop", "run_at": "2099-01-01T00:00:00Z"}, {"type": "noop"}]}
     first = http.post("/jobs/batch", json=body, headers=key).json()
     cancelled = first["items"][0]["id"]
     assert http.post(f"/jobs/{cancelled}/cancel").status_code == 200

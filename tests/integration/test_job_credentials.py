@@ -17,7 +17,7 @@ from tests.support import Process, free_port, process_env
 SECRETS = ("key-s3cret", "bearer-s3cret", "tenant-acme", "query-s3cret")
 HTTP_JOB: dict[str, Any] = {
     "type": "http",
-    "run_at": "2999-01-01T00:00:00Z",  # stays put: no worker runs it
+    "run_at": "2099-01-01T00:00:00Z",  # stays put: no worker runs it
     "payload": {
         "url": "https://8.8.8.8/charge?access_token=query-s3cret&page=2",
         "headers": {

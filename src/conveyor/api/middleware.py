@@ -110,7 +110,7 @@ class AuditTrail:
     route template, path parameters), when, from where, and the request id.
 
     Kept as middleware so that no route can forget it. Bodies are not recorded: they may hold
-    passwords or payload secrets. Written after the response; a failed write is logged.
+    passwords or payload secrets. Written before the response starts; a failed write is logged.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -120,19 +120,20 @@ class AuditTrail:
         if scope["type"] != "http" or scope["method"] not in AUDITED_METHODS:
             await self.app(scope, receive, send)
             return
-        status = 500
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
+                # Before the client hears of the change: an acknowledged change always has its
+                # audit row, and a client reading the audit log next finds it there.
+                await self._record(scope, message["status"])
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
+
+    async def _record(self, scope: Scope, status: int) -> None:
         principal = scope.get("state", {}).get("principal")
         if principal is None or status >= 400:
             return  # signing in has no principal yet; the session it creates is not a change
-
         route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
         try:
             await record_audit(
