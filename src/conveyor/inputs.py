@@ -35,7 +35,9 @@ def unstorable(value: Any) -> str | None:
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
         text.encode("utf-8")
-    except (ValueError, RecursionError):  # NaN or Infinity; UnicodeEncodeError: a surrogate
+    except (ValueError, RecursionError, TypeError):
+        # NaN or Infinity; a surrogate (UnicodeEncodeError); input models inside a list, which
+        # have checked themselves (TypeError): the walk says which, if any.
         return _located(value)
     except TypeError:  # holds validated models (a batch's jobs): they checked their own fields
         return _located(value)
