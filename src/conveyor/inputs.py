@@ -39,8 +39,6 @@ def unstorable(value: Any) -> str | None:
         # NaN or Infinity; a surrogate (UnicodeEncodeError); input models inside a list, which
         # have checked themselves (TypeError): the walk says which, if any.
         return _located(value)
-    except TypeError:  # holds validated models (a batch's jobs): they checked their own fields
-        return _located(value)
     # "\u0000" is also how a literal backslash-u0000 in a string comes out: confirm.
     if "\\u0000" in text:
         return _located(value)
