@@ -380,6 +380,9 @@ def start(directory: Path = DEFAULT_DIR, *, die_with_parent: bool = False) -> Co
                 "--enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,"
                 "PodSecurity,ResourceQuota,DefaultStorageClass,MutatingAdmissionWebhook,"
                 "ValidatingAdmissionPolicy,ValidatingAdmissionWebhook",
+                # As in real clusters: privileged pods are the admission policies' call (PSA,
+                # ValidatingAdmissionPolicies), not a server-wide switch that hides them.
+                "--allow-privileged=true",
                 "--anonymous-auth=false",
                 "--profiling=false",
                 "--v=1",

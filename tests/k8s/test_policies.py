@@ -70,33 +70,43 @@ def test_the_charts_prod_rendering_passes_every_gatekeeper_policy(tmp_path: Path
 
 
 @pytest.fixture(scope="module")
-def policed(cluster: ControlPlane) -> str:
-    """A namespace bound by every admission policy (prod), without Pod Security Admission
-    enforcing, so that each refusal seen is the policy's own."""
-    manifest = {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {
-            "name": "policed",
-            "labels": {"app.kubernetes.io/part-of": "conveyor", "conveyor.io/environment": "prod"},
-        },
-    }
-    cluster.kubectl("apply", "--server-side", "-f", "-", stdin=yaml.safe_dump(manifest))
-    return "policed"
+def policed(cluster: ControlPlane) -> dict[str, str]:
+    """Namespaces bound by the admission policies (environment -> name), without Pod Security
+    Admission enforcing, so that each refusal seen is the policy's own. The API server reports
+    the first policy that denies, so a fixture meant for one rule is tried where only that
+    rule applies: the digest rule only in prod."""
+    names = {}
+    for environment in ("stage", "prod"):
+        names[environment] = f"policed-{environment}"
+        manifest = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": names[environment],
+                "labels": {"app.kubernetes.io/part-of": "conveyor", "conveyor.io/environment": environment},
+            },
+        }
+        cluster.kubectl("apply", "--server-side", "-f", "-", stdin=yaml.safe_dump(manifest))
+    return names
 
 
 @pytest.mark.parametrize(("policy", "fixture"), VAP_FIXTURES, ids=[f"{p}/{f.stem}" for p, f in VAP_FIXTURES])
 def test_the_api_server_refuses_the_fixture_with_the_policys_message(
-    cluster: ControlPlane, policed: str, policy: str, fixture: Path
+    cluster: ControlPlane, policed: dict[str, str], policy: str, fixture: Path
 ) -> None:
-    answer = dry_run(cluster, fixture_in(fixture, policed))
-    assert f"ValidatingAdmissionPolicy '{_vap_for(policy, fixture)}'" in answer, answer
-    assert f"{_vap_for(policy, fixture)}:" in answer, answer
+    vap = _vap_for(policy, fixture)
+    ns = policed["prod" if vap == "conveyor-image-digest" else "stage"]
+    answer = dry_run(cluster, fixture_in(fixture, ns))
+    assert f"ValidatingAdmissionPolicy '{vap}'" in answer, answer
+    assert f"denied request: {vap}:" in answer, answer
 
 
 @pytest.mark.parametrize("sample", ["pod.yaml", "deployment.yaml"])
-def test_the_api_server_admits_the_good_samples(cluster: ControlPlane, policed: str, sample: str) -> None:
-    assert dry_run(cluster, fixture_in(POLICIES / "samples" / sample, policed)) == ""
+@pytest.mark.parametrize("environment", ["stage", "prod"])
+def test_the_api_server_admits_the_good_samples(
+    cluster: ControlPlane, policed: dict[str, str], environment: str, sample: str
+) -> None:
+    assert dry_run(cluster, fixture_in(POLICIES / "samples" / sample, policed[environment])) == ""
 
 
 def test_pod_security_admission_refuses_a_privileged_pod_in_a_restricted_namespace(

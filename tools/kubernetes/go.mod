@@ -2,7 +2,7 @@
 // kube-scheduler and kubectl at one Kubernetes version. k8s.io/kubernetes is not meant to be
 // required as a module: its staging modules (k8s.io/api, client-go, ...) are `replace`d to
 // ./staging in its own go.mod, so every one is pinned here to the matching v0.x release.
-// Regenerate the replace block with scripts/k8s/staging_replaces.py after a version change.
+// Regenerate the replace block with `python scripts/k8s/staging_replaces.py <version>` after a version change.
 module conveyor.local/tools/kubernetes
 
 go 1.26.0
