@@ -122,16 +122,37 @@ def dry_run(plane: ControlPlane, manifest: dict[str, Any]) -> str:
     return ""
 
 
+# For each shipped policy, a fixture that breaks its rule and no other, and the environment whose
+# namespace binds it (the API server names one denying policy, in no fixed order).
+ONE_RULE_FIXTURES = {
+    "conveyor-pod-security": ("pod-security/samples/privilege-escalation.yaml", "stage"),
+    "conveyor-host-access": ("host-access/samples/host-network.yaml", "stage"),
+    "conveyor-resources": ("resources/samples/no-limits.yaml", "stage"),
+    "conveyor-probes": ("probes/samples/no-readiness.yaml", "stage"),
+    "conveyor-image-reference": ("image-reference/samples/latest.yaml", "stage"),
+    "conveyor-image-digest": ("image-reference/samples/prod-without-digest.yaml", "prod"),
+    "conveyor-allowed-registries": ("allowed-registries/samples/docker-hub.yaml", "stage"),
+    "conveyor-required-labels": ("required-labels/samples/no-component.yaml", "stage"),
+}
+
+
+def shipped_namespace(environment: str) -> str:
+    """A namespace the shipped bindings select (part-of=conveyor), without PSA enforcing."""
+    return f"policies-{environment}"
+
+
 def install_policies(plane: ControlPlane) -> None:
-    """deploy/policies/admission, then wait until the API server enforces them (a policy is
-    enforced once its informer has it: a known-bad fixture starts being refused)."""
+    """deploy/policies/admission, then wait until the API server enforces every one of them (a
+    policy is enforced once the server's informer has it: its one-rule fixture is refused)."""
     plane.kubectl("apply", "--server-side", "-f", str(POLICIES / "admission"))
-    namespace(plane, "policy-probe")
-    plane.kubectl("label", "namespace", "policy-probe", "pod-security.kubernetes.io/enforce-", "--overwrite")
-    privileged = fixture_in(
-        POLICIES / "gatekeeper" / "host-access" / "samples" / "privileged.yaml", "policy-probe"
-    )
-    wait_for(
-        "the admission policies to be enforced", lambda: "conveyor-host-access" in dry_run(plane, privileged)
-    )
-    plane.kubectl("delete", "namespace", "policy-probe", "--wait=false")
+    for environment in ("stage", "prod"):
+        namespace(plane, shipped_namespace(environment), environment)
+        plane.kubectl(
+            "label", "namespace", shipped_namespace(environment), "pod-security.kubernetes.io/enforce-"
+        )
+    for policy, (fixture, environment) in ONE_RULE_FIXTURES.items():
+        manifest = fixture_in(POLICIES / "gatekeeper" / fixture, shipped_namespace(environment))
+        wait_for(
+            f"{policy} to be enforced",
+            lambda m=manifest, p=policy: f"denied request: {p}:" in dry_run(plane, m),
+        )
