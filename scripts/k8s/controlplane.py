@@ -88,12 +88,15 @@ def _port_open(port: int) -> bool:
 
 
 def start_time_of(pid: int) -> str | None:
-    """The process's start time in clock ticks (/proc): a pid plus this names one process."""
+    """The running process's start time in clock ticks (/proc): a pid plus this names one
+    process. None once it has exited, zombies included (an orphan's zombie waits for whatever
+    init the machine runs to reap it, and holds no port)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[19]
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] == "Z" else fields[19]
 
 
 def _die_with_parent() -> None:
