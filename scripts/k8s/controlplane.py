@@ -59,6 +59,7 @@ KWOK_STAGE_FILES = (
     "kustomize/stage/pod/fast/pod-complete.yaml",
     "kustomize/stage/pod/fast/pod-delete.yaml",
 )
+KWOK_POD_COMPLETE = "kustomize/stage/pod/fast/pod-complete.yaml"
 STARTUP_TIMEOUT = 90.0
 STOP_TIMEOUT = 15.0
 
@@ -187,9 +188,23 @@ def _kwok_module_dir() -> Path:
     return module_dir(f"sigs.k8s.io/kwok@{version}")
 
 
+def _helm_test_stage(pod_complete: str) -> str:
+    """kwok's pod-complete stage, for `helm test` Pods instead of Job Pods: with no container
+    to run, the simulated kubelet reports the test as passed, so Helm's test hook (admission,
+    scheduling, waiting for the Pod) runs end to end. The check inside it cannot (no kubelet)."""
+    stage = yaml.safe_load(pod_complete)
+    stage["metadata"]["name"] = "pod-complete-helm-test"
+    stage["spec"]["selector"]["matchExpressions"] = [
+        e for e in stage["spec"]["selector"]["matchExpressions"] if "ownerReferences" not in e["key"]
+    ] + [{"key": '.metadata.annotations["helm.sh/hook"]', "operator": "In", "values": ["test"]}]
+    return str(yaml.safe_dump(stage, sort_keys=False))
+
+
 def _kwok_config(path: Path) -> Path:
     module = _kwok_module_dir()
-    path.write_text("\n---\n".join((module / f).read_text() for f in KWOK_STAGE_FILES))
+    stages = [(module / f).read_text() for f in KWOK_STAGE_FILES]
+    stages.append(_helm_test_stage((module / KWOK_POD_COMPLETE).read_text()))
+    path.write_text("\n---\n".join(stages))
     return path
 
 

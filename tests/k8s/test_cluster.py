@@ -14,10 +14,12 @@ import pytest
 
 from tests.k8s.support import (
     CHART,
+    REQUIRED,
     ControlPlane,
     chart_rendering,
     controlplane,
     dump,
+    helm_template,
     kustomize,
     namespace,
     of_kind,
@@ -70,6 +72,46 @@ def test_chart_rendering_is_admitted_and_becomes_available(cluster: ControlPlane
     _apply(cluster, objects, name)
     deployments = _available(cluster, name)
     assert set(deployments) == {"conveyor-api", "conveyor-web", "conveyor-worker", "conveyor-scheduler"}
+
+
+# Every optional part at once: the Gateway API routes, both monitors, the Ingress, KEDA,
+# Redis and single sign-on (so the API's HTTPS egress too).
+EVERY_OPTION = [
+    "--set-json",
+    "httpRoute="
+    + json.dumps(
+        {
+            "enabled": True,
+            "parentRefs": [{"name": "edge", "namespace": "gateways"}],
+            "apiHostname": "api.example.com",
+            "webHostname": "console.example.com",
+        }
+    ),
+    "--set",
+    "metrics.serviceMonitor.enabled=true,metrics.podMonitor.enabled=true,ingress.enabled=true,"
+    "ingress.apiHost=api.example.com,ingress.webHost=console.example.com,ingress.tlsSecretName=tls,"
+    "worker.autoscaling.enabled=true,worker.autoscaling.mode=keda,"
+    "worker.autoscaling.keda.prometheusServerAddress=http://prometheus.monitoring:9090,"
+    "api.autoscaling.enabled=true,redis.existingSecret=conveyor-redis,oidc.issuer=https://id.example.com,"
+    "oidc.clientId=conveyor,oidc.existingSecret=conveyor-oidc",
+]
+
+
+def test_every_optional_part_is_admitted(cluster: ControlPlane) -> None:
+    ns = "chart-options"
+    namespace(cluster, ns, "stage")
+    objects = _without_test_hooks(helm_template(*REQUIRED, *EVERY_OPTION, namespace=ns))
+    kinds = {o["kind"] for o in objects}
+    assert {
+        "HTTPRoute",
+        "ServiceMonitor",
+        "PodMonitor",
+        "Ingress",
+        "ScaledObject",
+        "HorizontalPodAutoscaler",
+    } <= kinds
+    _apply(cluster, objects, ns)
+    assert len(_available(cluster, ns)) == 4
 
 
 @pytest.mark.parametrize("overlay", ["dev", "stage", "prod"])
@@ -180,13 +222,15 @@ def _images(plane: ControlPlane, ns: str) -> set[str]:
     }
 
 
-def test_helm_install_upgrade_and_rollback(cluster: ControlPlane, helm_env: None) -> None:
+def test_helm_install_test_upgrade_and_rollback(cluster: ControlPlane, helm_env: None) -> None:
     ns = "helm-release"
     namespace(cluster, ns)
     values = ["-n", ns, "-f", str(CHART / "values-dev.yaml"), "--wait", "--timeout", "3m"]
     run("helm", "install", "conveyor", str(CHART), *values)
     assert _available(cluster, ns)
     assert _images(cluster, ns) == {"ghcr.io/conveyor/conveyor:0.1.0"}
+    # The test hook's Pod is admitted (restricted, policies) and run; kwok reports it passed.
+    assert "Phase:          Succeeded" in run("helm", "test", "conveyor", "-n", ns, "--timeout", "2m").stdout
 
     run("helm", "upgrade", "conveyor", str(CHART), *values, "--set", "image.tag=0.2.0")
     _available(cluster, ns)
