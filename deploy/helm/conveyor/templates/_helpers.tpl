@@ -1,0 +1,121 @@
+{{/* Names, labels and the pod parts every Conveyor process shares. */}}
+
+{{- define "conveyor.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The long-running processes the one image runs, and the port each serves (probes, /metrics). */}}
+{{- define "conveyor.components" -}}
+api: {port: 8000}
+web: {port: 8080}
+worker: {port: 9100}
+scheduler: {port: 9101}
+{{- end -}}
+
+{{- define "conveyor.selectorLabels" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "conveyor.labels" -}}
+{{ include "conveyor.selectorLabels" . }}
+app.kubernetes.io/part-of: conveyor
+app.kubernetes.io/version: {{ include "conveyor.version" .root | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+{{- end -}}
+
+{{- define "conveyor.version" -}}
+{{- .Values.image.tag | default .Chart.AppVersion | trunc 63 -}}
+{{- end -}}
+
+{{/* By digest when one is given (prod requires it), else by tag. */}}
+{{- define "conveyor.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "conveyor.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "conveyor.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* The database URL, from the user's Secret; the chart never holds it. */}}
+{{- define "conveyor.databaseEnv" -}}
+- name: CONVEYOR_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.database.existingSecret }}
+      key: {{ .Values.database.key }}
+{{- end -}}
+
+{{- define "conveyor.redisEnv" -}}
+{{- if .Values.redis.existingSecret }}
+- name: CONVEYOR_REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.existingSecret }}
+      key: {{ .Values.redis.key }}
+{{- end }}
+{{- end -}}
+
+{{/* /tmp is the one writable path (the root filesystem is read-only). */}}
+{{- define "conveyor.tmpVolume" -}}
+- name: tmp
+  emptyDir:
+    medium: Memory
+    sizeLimit: 64Mi
+{{- end -}}
+
+{{- define "conveyor.tmpMount" -}}
+- name: tmp
+  mountPath: /tmp
+{{- end -}}
+
+{{- define "conveyor.topologySpread" -}}
+- maxSkew: 1
+  topologyKey: topology.kubernetes.io/zone
+  whenUnsatisfiable: {{ .root.Values.topologySpread.zone }}
+  labelSelector:
+    matchLabels:
+      {{- include "conveyor.selectorLabels" . | nindent 6 }}
+  matchLabelKeys: [pod-template-hash]
+- maxSkew: 1
+  topologyKey: kubernetes.io/hostname
+  whenUnsatisfiable: {{ .root.Values.topologySpread.node }}
+  labelSelector:
+    matchLabels:
+      {{- include "conveyor.selectorLabels" . | nindent 6 }}
+  matchLabelKeys: [pod-template-hash]
+{{- end -}}
+
+{{- define "conveyor.postgresqlEgress" -}}
+- ports:
+    - {protocol: TCP, port: {{ .Values.networkPolicy.postgresql.port }}}
+  {{- with .Values.networkPolicy.postgresql.to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
