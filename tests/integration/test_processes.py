@@ -175,8 +175,10 @@ def _ready_gauge(process: Process) -> str:
 
 
 def _get(url: str) -> int:
+    # Longer than readiness's own 2 s deadline for a database connection: with the database
+    # gone, /readyz answers 503 only after that deadline, and a shorter client timeout saw 0.
     try:
-        return httpx.get(url, timeout=1).status_code
+        return httpx.get(url, timeout=5).status_code
     except httpx.HTTPError:
         return 0
 
