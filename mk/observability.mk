@@ -10,13 +10,18 @@ OBS_SCRIPTS := scripts/observability
 SLOTH_STAMP := .cache/tools/stamps/sloth
 OBS_STAMPS  := $(SLOTH_STAMP) .cache/tools/stamps/alertmanager
 
-.PHONY: slo dashboards observability-tools observability-checks observability-up
+.PHONY: slo chart-rules dashboards observability-tools observability-checks observability-up
 
 observability-tools: $(OBS_STAMPS) ## Sloth, Alertmanager, amtool (make tools); promtool, prometheus (apt); npm checks
 	@bash $(OBS_SCRIPTS)/tools.sh
 
-slo: $(SLOTH_STAMP) $(VENV)/.synced ## Validate observability/slo/*.yaml, generate observability/prometheus/rules/slo-*.yaml with Sloth
+slo: $(SLOTH_STAMP) $(VENV)/.synced ## Validate observability/slo/*.yaml, generate observability/prometheus/rules/slo-*.yaml with Sloth, then the chart's copy
 	$(BIN)/python -m scripts.observability.slo
+	$(BIN)/python -m scripts.observability.chart_rules
+
+# Helm reads no file outside its chart: the chart's PrometheusRule takes its groups from this copy.
+chart-rules: $(VENV)/.synced ## Copy observability/prometheus/rules/*.yaml into deploy/helm/conveyor/files/prometheus-rules
+	$(BIN)/python -m scripts.observability.chart_rules
 
 dashboards: $(VENV)/.synced ## Generate observability/grafana/dashboards/*.json from the Python builders
 	$(BIN)/python -m scripts.observability.dashboards

@@ -24,6 +24,7 @@ TOOLS_BIN = REPO / ".cache" / "tools" / "bin"
 CHART = REPO / "deploy" / "helm" / "conveyor"
 KUSTOMIZE = REPO / "deploy" / "kustomize"
 POLICIES = REPO / "deploy" / "policies"
+RULES = REPO / "observability" / "prometheus" / "rules"
 OVERLAYS = ("dev", "stage", "prod")
 VALUES_FILES = ("values-dev.yaml", "values-prod.yaml")
 KUBE_VERSION = kustomize_base.KUBE_VERSION
@@ -68,6 +69,14 @@ def chart_rendering(values_file: str | None, **kwargs: str) -> list[dict[str, An
 
 def kustomize(overlay: str) -> list[dict[str, Any]]:
     return documents(run("kubectl", "kustomize", str(KUSTOMIZE / "overlays" / overlay)).stdout)
+
+
+def source_groups() -> list[dict[str, Any]]:
+    """The groups of every rule file, in file-name order (Helm's Files.Glob order): what the
+    chart's PrometheusRule must carry."""
+    return [
+        group for path in sorted(RULES.glob("*.yaml")) for group in yaml.safe_load(path.read_text())["groups"]
+    ]
 
 
 def dump(objects: list[dict[str, Any]]) -> str:

@@ -35,6 +35,8 @@ def test_helm_lint_strict(values_file: str | None) -> None:
             ["--set", "worker.autoscaling.enabled=true,worker.autoscaling.mode=keda"],
             "prometheusServerAddress",
         ),
+        (["--set", "metrics.prometheusRule.enable=true"], "'enable' not allowed"),
+        (["--set", "metrics.prometheusRule.labels.team=on call"], "/metrics/prometheusRule/labels/team"),
     ],
     ids=[
         "negative-replicas",
@@ -44,6 +46,8 @@ def test_helm_lint_strict(values_file: str | None) -> None:
         "no-database-secret",
         "latest-tag",
         "keda-without-prometheus",
+        "rule-toggle-misspelt",
+        "rule-label-not-a-label-value",
     ],
 )
 def test_bad_values_fail_naming_the_key(args: list[str], named: str) -> None:

@@ -24,6 +24,7 @@ from tests.k8s.support import (
     namespace,
     of_kind,
     run,
+    source_groups,
     wait_for,
 )
 
@@ -74,9 +75,11 @@ def test_chart_rendering_is_admitted_and_becomes_available(cluster: ControlPlane
     assert set(deployments) == {"conveyor-api", "conveyor-web", "conveyor-worker", "conveyor-scheduler"}
 
 
-# Every optional part at once: the Gateway API routes, both monitors, the Ingress, KEDA,
-# Redis and single sign-on (so the API's HTTPS egress too).
+# Every optional part at once: the Gateway API routes, both monitors, the PrometheusRule (with a
+# ruleSelector label), the Ingress, KEDA, Redis and single sign-on (so the API's HTTPS egress too).
 EVERY_OPTION = [
+    "--set-json",
+    'metrics.prometheusRule={"enabled": true, "labels": {"release": "kube-prometheus-stack"}}',
     "--set-json",
     "httpRoute="
     + json.dumps(
@@ -106,12 +109,27 @@ def test_every_optional_part_is_admitted(cluster: ControlPlane) -> None:
         "HTTPRoute",
         "ServiceMonitor",
         "PodMonitor",
+        "PrometheusRule",
         "Ingress",
         "ScaledObject",
         "HorizontalPodAutoscaler",
     } <= kinds
     _apply(cluster, objects, ns)
     assert len(_available(cluster, ns)) == 4
+    # What the API server stored after the CRD's validation and pruning: the rule files' groups.
+    stored = json.loads(cluster.kubectl("get", "prometheusrule", "conveyor", "-n", ns, "-o", "json"))
+    assert stored["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    assert stored["spec"]["groups"] == source_groups()
+    # The job relabelings (test_monitoring.py) survive the CRDs' schemas as rendered.
+    for rendered in of_kind(objects, "ServiceMonitor") + of_kind(objects, "PodMonitor"):
+        kind = rendered["kind"].lower()
+        stored = json.loads(cluster.kubectl("get", kind, "conveyor", "-n", ns, "-o", "json"))
+        assert _relabelings(stored) == _relabelings(rendered)
+
+
+def _relabelings(monitor: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    endpoints = monitor["spec"].get("endpoints") or monitor["spec"]["podMetricsEndpoints"]
+    return [endpoint["relabelings"] for endpoint in endpoints]
 
 
 @pytest.mark.parametrize("overlay", ["dev", "stage", "prod"])

@@ -16,6 +16,17 @@ worker: {port: 9100}
 scheduler: {port: 9101}
 {{- end -}}
 
+{{/* The scrape job of a monitor's targets: conveyor-<component> from the pod's or Service's
+     component label (argument: "pod" or "service"), so that Prometheus sees the jobs the alert
+     and SLO rules select (conveyor-api, conveyor-web, conveyor-worker, conveyor-scheduler). */}}
+{{- define "conveyor.jobRelabeling" -}}
+- sourceLabels: [__meta_kubernetes_{{ . }}_label_app_kubernetes_io_component]
+  regex: (.+)
+  targetLabel: job
+  replacement: conveyor-$1
+  action: replace
+{{- end -}}
+
 {{- define "conveyor.selectorLabels" -}}
 app.kubernetes.io/name: {{ .root.Chart.Name }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
