@@ -37,6 +37,7 @@ def test_helm_lint_strict(values_file: str | None) -> None:
         ),
         (["--set", "metrics.prometheusRule.enable=true"], "'enable' not allowed"),
         (["--set", "metrics.prometheusRule.labels.team=on call"], "/metrics/prometheusRule/labels/team"),
+        (["--set", "settings.trustedProxies=everyone"], "/settings/trustedProxies"),
     ],
     ids=[
         "negative-replicas",
@@ -48,6 +49,7 @@ def test_helm_lint_strict(values_file: str | None) -> None:
         "keda-without-prometheus",
         "rule-toggle-misspelt",
         "rule-label-not-a-label-value",
+        "trusted-proxies-not-addresses",
     ],
 )
 def test_bad_values_fail_naming_the_key(args: list[str], named: str) -> None:
@@ -118,6 +120,21 @@ def test_worker_grace_covers_its_shutdown_grace() -> None:
     settings = next(c for c in of_kind(objects, "ConfigMap"))
     assert settings["data"]["CONVEYOR_WORKER_SHUTDOWN_GRACE"] == "90"
     assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 100
+
+
+def test_api_believes_the_consoles_forwarded_address() -> None:
+    # Failed sign-ins are limited per client address: without trusting the pod network, every
+    # console user would share the console pod's address and one failure budget.
+    from conveyor.settings import Settings
+
+    settings = next(c for c in of_kind(helm_template(*REQUIRED), "ConfigMap"))["data"]
+    proxies = settings["CONVEYOR_TRUSTED_PROXIES"]
+    assert Settings(trusted_proxies=proxies).trusted_proxy_list == [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "fc00::/7",
+    ]
 
 
 def test_migration_is_a_hook_before_install_and_upgrade() -> None:
