@@ -135,3 +135,25 @@ def serve_http(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def opt_in_collection(here: Path, env_var: str) -> Callable[[Path, Any], bool | None]:
+    """A ``pytest_ignore_collect`` hook for a suite that needs tools a plain ``pytest`` lacks:
+    collected when ``env_var`` is 1 (its make target sets it) or when named on the command line."""
+
+    def named_on_command_line(config: Any) -> bool:
+        base = config.invocation_params.dir
+        for arg in config.args:
+            path = (base / arg.split("::", 1)[0]).resolve()
+            if path == here or here in path.parents:
+                return True
+        return False
+
+    def pytest_ignore_collect(collection_path: Path, config: Any) -> bool | None:
+        if collection_path.resolve() == here or here not in collection_path.resolve().parents:
+            return None
+        if os.environ.get(env_var) == "1" or named_on_command_line(config):
+            return None
+        return True
+
+    return pytest_ignore_collect

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.k8s.support import TOOLS_BIN, ControlPlane, controlplane, install_policies
+from tests.support import opt_in_collection
 
 HERE = Path(__file__).resolve().parent
 TOOLS = (
@@ -30,21 +31,7 @@ TOOLS = (
 )
 
 
-def _named_on_command_line(config: pytest.Config) -> bool:
-    base = config.invocation_params.dir
-    for arg in config.args:
-        path = (base / arg.split("::", 1)[0]).resolve()
-        if path == HERE or HERE in path.parents:
-            return True
-    return False
-
-
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    if collection_path.resolve() == HERE or HERE not in collection_path.resolve().parents:
-        return None
-    if os.environ.get("CONVEYOR_K8S_TESTS") == "1" or _named_on_command_line(config):
-        return None
-    return True
+pytest_ignore_collect = opt_in_collection(HERE, "CONVEYOR_K8S_TESTS")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,13 +7,12 @@ this directory on the command line runs them too. A missing tool fails a test, n
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.support import REPO
+from tests.support import REPO, opt_in_collection
 
 HERE = Path(__file__).resolve().parent
 OBSERVABILITY = REPO / "observability"
@@ -23,21 +22,7 @@ TOOLS_BIN = REPO / ".cache" / "tools" / "bin"
 BUILT_TOOLS = {"sloth", "alertmanager", "amtool"}  # `make tools`; the rest from Debian/npm
 
 
-def _named_on_command_line(config: pytest.Config) -> bool:
-    base = config.invocation_params.dir
-    for arg in config.args:
-        path = (base / arg.split("::", 1)[0]).resolve()
-        if path == HERE or HERE in path.parents:
-            return True
-    return False
-
-
-def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    if collection_path.resolve() == HERE or HERE not in collection_path.resolve().parents:
-        return None
-    if os.environ.get("CONVEYOR_OBSERVABILITY_TESTS") == "1" or _named_on_command_line(config):
-        return None
-    return True
+pytest_ignore_collect = opt_in_collection(HERE, "CONVEYOR_OBSERVABILITY_TESTS")
 
 
 def tool(name: str) -> str:
