@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
+import psycopg
 import structlog
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import Response
 from psycopg.types.json import Jsonb
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -160,7 +162,12 @@ class IdempotencyRecorder:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     settled = True
-                    await _settle(scope, reserved, status, location, b"".join(chunks))
+                    try:
+                        await _settle(scope, reserved, status, location, b"".join(chunks))
+                    except (psycopg.Error, PoolTimeout) as exc:
+                        # The resource exists: answer anyway. The key stays "in progress" (409)
+                        # until it expires, so a retry cannot create a second one.
+                        log.error("idempotency_settle_failed", route=scope.get("path"), error=str(exc))
             await send(message)
 
         try:
