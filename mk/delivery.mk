@@ -14,7 +14,7 @@ WORKFLOWS      := .github/workflows
 
 .PHONY: delivery-tools shellcheck-tool security actionlint zizmor dependabot-check workflow-lint \
         bandit secrets config-scan licences delivery-test sign verify image-sbom \
-        pre-commit dora promote smoke-test release-notes chart-package kind-test coverage ops-checks
+        pre-commit dora promote smoke-test release-notes chart-package coverage ops-checks
 
 $(DBIN)/.synced: $(UV) $(DELIVERY)/tools/pyproject.toml $(DELIVERY)/tools/uv.lock
 	UV_PROJECT_ENVIRONMENT=$(abspath $(DELIVERY_VENV)) $(UV) sync --project $(DELIVERY)/tools \
@@ -104,9 +104,6 @@ release-notes: ## dist/release/notes.md: the changelog from the previous tag to 
 
 chart-package: ## Package deploy/helm/conveyor at TAG's version into dist/release/ (helm)
 	bash $(DELIVERY)/chart_package.sh "$(TAG)"
-
-kind-test: $(VENV)/.synced ## On a machine with Docker: kind cluster, image loaded, chart installed, helm test, a job run
-	bash $(DELIVERY)/kind_e2e.sh
 
 coverage: $(VENV)/.synced test-deps $(WEB_ASSETS) ## The pytest suite under coverage; fails under 85 % of src/
 	bash $(DELIVERY)/coverage.sh

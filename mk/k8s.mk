@@ -34,3 +34,5 @@ kind-down: ## Delete the kind cluster
 k8s-checks: k8s-shellcheck k8s-test ## Everything above that CI runs
 
 test: k8s-checks
+
+ops-checks: k8s-checks

@@ -36,3 +36,5 @@ observability-up: observability-tools $(VENV)/.synced ## Prometheus + Alertmanag
 	$(BIN)/python -m scripts.observability.stack
 
 test: observability-checks
+
+ops-checks: observability-checks
