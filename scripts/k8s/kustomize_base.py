@@ -110,7 +110,10 @@ def render(values: dict[str, Any], templates: list[str]) -> str:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         raise SystemExit(f"helm template failed: {result.stderr.strip()}")
-    return HEADER + result.stdout
+    # Helm leaves whitespace-only lines and trailing blank lines; the committed files are
+    # clean text (pre-commit's whitespace hooks), with one final newline.
+    lines = [line.rstrip() for line in result.stdout.rstrip().splitlines()]
+    return HEADER + "\n".join(lines) + "\n"
 
 
 def stale() -> list[str]:
