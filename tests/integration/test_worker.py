@@ -335,3 +335,17 @@ async def test_queue_rate_limit_holds_across_workers(jobs: Jobs, start_worker: A
     busiest = max(sum(1 for t in starts if s <= t < s + timedelta(seconds=1)) for s in starts)
     assert busiest <= 20
     assert (starts[-1] - starts[0]).total_seconds() >= 1.5
+
+
+async def test_queue_gauges_show_zero_running_for_a_queue_with_work(jobs: Jobs, pool: Pool) -> None:
+    from prometheus_client import REGISTRY
+
+    await jobs.enqueue([JobSpec(type="noop", queue="stalled"), JobSpec(type="noop", queue="busy")] * 2)
+    await claim(pool, queue="busy", limit=1)
+    await Maintenance(pool, MaintenanceConfig(0, 0, True)).export_queue_stats()
+
+    def running(queue: str) -> float | None:
+        return REGISTRY.get_sample_value("conveyor_jobs_running", {"queue": queue})
+
+    # A stalled queue reads 0 (alerts and dashboards see it), not a missing series.
+    assert running("stalled") == 0 and running("busy") == 1

@@ -147,9 +147,13 @@ class Maintenance:
         metrics.queue_depth.clear()
         metrics.queue_oldest_due_age.clear()
         metrics.jobs_running.clear()
+        running_per_queue = {row["queue"]: row["running"] for row in running}
         for row in stats:
             metrics.queue_depth.labels(row["queue"], "due").set(row["due"])
             metrics.queue_depth.labels(row["queue"], "waiting").set(row["waiting"])
             metrics.queue_oldest_due_age.labels(row["queue"]).set(float(row["oldest_due_age_seconds"]))
-        for row in running:
-            metrics.jobs_running.labels(row["queue"]).set(row["running"])
+            # 0, not absent, for a queue with work and nothing running: a stalled queue must
+            # show as such to alerts and dashboards, not as a missing series.
+            running_per_queue.setdefault(row["queue"], 0)
+        for queue, count in running_per_queue.items():
+            metrics.jobs_running.labels(queue).set(count)
