@@ -14,6 +14,7 @@ from pydantic import TypeAdapter
 from rich.console import Console
 from rich.table import Table
 
+from conveyor.admin.commands import register as register_security_commands
 from conveyor.client import ApiError, Client
 from conveyor.engine.models import Job
 from conveyor.inputs import unstorable
@@ -151,6 +152,10 @@ def create_key(
             await pool.close()
 
     print(asyncio.run(issue()))
+
+
+# access-review, audit-export/-verify, erase-user, key and session rotation (docs/security/).
+register_security_commands(admin_app)
 
 
 # -- API clients -------------------------------------------------------------------------------

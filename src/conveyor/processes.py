@@ -191,6 +191,7 @@ def run_scheduler(settings: Settings, port: int, host: str) -> None:
             MaintenanceConfig(
                 retention_succeeded=settings.retention_succeeded,
                 retention_failed=settings.retention_failed,
+                retention_audit=settings.retention_audit,
                 notify=settings.listen_notify,
             ),
         )

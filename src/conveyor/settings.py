@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     misfire_grace_seconds: float = Field(default=60.0, ge=0)
     retention_succeeded: float = Field(default=7 * 86400, ge=0, description="Seconds; 0 keeps forever.")
     retention_failed: float = Field(default=30 * 86400, ge=0, description="Seconds; 0 keeps forever.")
+    retention_audit: float = Field(
+        default=0, ge=0, description="Seconds audit-log entries are kept; 0 keeps forever."
+    )
 
     cors_origins: str = Field(
         default="", description="Comma-separated origins allowed by CORS; empty: CORS off."

@@ -2,7 +2,7 @@
 
 - rescuer: running jobs whose lease expired (worker crashed) go back to the queue;
 - promoter: due 'scheduled'/'retrying' jobs become 'queued' and wake workers;
-- cleaner: finished jobs older than their retention are deleted in bounded batches;
+- cleaner: finished jobs (and audit entries) older than their retention are deleted in bounded batches;
 - queue stats: depth and oldest-due age per queue for /metrics.
 
 Each task is an idempotent SQL statement, so a brief overlap of two leaders is harmless.
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from conveyor.admin.audit import prune as prune_audit_log
 from conveyor.engine.queries import sql
 from conveyor.store.database import Pool
 from conveyor.store.users import expire_short_lived_state
@@ -29,6 +30,7 @@ class MaintenanceConfig:
     retention_succeeded: float
     retention_failed: float
     notify: bool
+    retention_audit: float = 0.0
     batch: int = 1000
     cleanup_every: float = 60.0
 
@@ -135,6 +137,8 @@ class Maintenance:
                 if count < self.config.batch * 10:
                     break
         await expire_short_lived_state(self.pool)
+        if pruned := await prune_audit_log(self.pool, self.config.retention_audit):
+            log.info("audit_retention_cleanup", entries=pruned)
         if deleted:
             log.info("retention_cleanup", jobs=deleted)
             metrics.maintenance_rows.labels("cleanup").inc(deleted)

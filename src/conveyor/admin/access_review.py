@@ -1,0 +1,179 @@
+"""The access review: every user, API key and console session, with the findings a reviewer must
+act on (docs/security/access-review.md describes the quarterly procedure).
+
+Findings:
+- ``stale-key``: a live key not used (or, never used, not created) within ``stale_key_days``;
+- ``key-without-expiry``: a live key that never expires;
+- ``admin-without-recent-sign-in``: an enabled admin who has not signed in to the console within
+  ``admin_sign_in_days`` (or never has).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from conveyor.admin import sql
+from conveyor.store.database import Pool
+
+FORMATS = ("json", "csv")
+CSV_COLUMNS = (
+    "record",
+    "user_id",
+    "email",
+    "role",
+    "disabled",
+    "key_prefix",
+    "key_name",
+    "status",
+    "created_at",
+    "last_used_at",
+    "last_sign_in_at",
+    "expires_at",
+    "ip",
+    "findings",
+)
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    stale_key_days: int = 90
+    admin_sign_in_days: int = 90
+
+    def __post_init__(self) -> None:
+        for name in ("stale_key_days", "admin_sign_in_days"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name.replace('_', '-')} must be at least 1 day")
+
+
+def _findings_for_key(key: dict[str, Any], now: datetime, policy: ReviewPolicy) -> list[str]:
+    if key["status"] != "live":
+        return []
+    found = []
+    if (key["last_used_at"] or key["created_at"]) < now - timedelta(days=policy.stale_key_days):
+        found.append("stale-key")
+    if key["expires_at"] is None:
+        found.append("key-without-expiry")
+    return found
+
+
+def _findings_for_user(user: dict[str, Any], now: datetime, policy: ReviewPolicy) -> list[str]:
+    if user["role"] != "admin" or user["disabled"]:
+        return []
+    last = user["last_sign_in_at"]
+    if last is None or last < now - timedelta(days=policy.admin_sign_in_days):
+        return ["admin-without-recent-sign-in"]
+    return []
+
+
+async def build_review(pool: Pool, policy: ReviewPolicy) -> dict[str, Any]:
+    """The review as plain data (times as datetimes); one snapshot (one transaction)."""
+    async with pool.connection() as conn, conn.transaction():
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        now_row = await (await conn.execute(sql("database_now"))).fetchone()
+        users = await (await conn.execute(sql("review_users"))).fetchall()
+        keys = await (await conn.execute(sql("review_api_keys"))).fetchall()
+        sessions = await (await conn.execute(sql("review_sessions"))).fetchall()
+    assert now_row is not None
+    now: datetime = now_row["now"]
+    findings: list[dict[str, Any]] = []
+    for user in users:
+        user["findings"] = _findings_for_user(user, now, policy)
+        findings += [{"finding": f, "user_id": user["id"], "email": user["email"]} for f in user["findings"]]
+    for key in keys:
+        key["findings"] = _findings_for_key(key, now, policy)
+        findings += [
+            {
+                "finding": f,
+                "user_id": key["user_id"],
+                "email": key["owner_email"],
+                "key_prefix": key["prefix"],
+            }
+            for f in key["findings"]
+        ]
+    return {
+        "generated_at": now,
+        "policy": {"stale_key_days": policy.stale_key_days, "admin_sign_in_days": policy.admin_sign_in_days},
+        "users": users,
+        "api_keys": keys,
+        "sessions": sessions,
+        "findings": findings,
+    }
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ";".join(value)
+    return str(value)
+
+
+def render_json(review: dict[str, Any]) -> str:
+    return json.dumps(review, default=_text, indent=2) + "\n"
+
+
+def render_csv(review: dict[str, Any]) -> str:
+    """One table: a row per user, key and session (``record`` says which), findings in a column."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for u in review["users"]:
+        writer.writerow(
+            {
+                "record": "user",
+                "user_id": u["id"],
+                "email": u["email"],
+                "role": u["role"],
+                "disabled": u["disabled"],
+                "status": "erased" if u["erased_at"] else ("disabled" if u["disabled"] else "enabled"),
+                "created_at": _text(u["created_at"]),
+                "last_used_at": _text(u["last_key_use_at"]),
+                "last_sign_in_at": _text(u["last_sign_in_at"]),
+                "findings": _text(u["findings"]),
+            }
+        )
+    for k in review["api_keys"]:
+        writer.writerow(
+            {
+                "record": "api_key",
+                "user_id": k["user_id"],
+                "email": k["owner_email"],
+                "role": k["owner_role"],
+                "key_prefix": k["prefix"],
+                "key_name": k["name"],
+                "status": k["status"],
+                "created_at": _text(k["created_at"]),
+                "last_used_at": _text(k["last_used_at"]),
+                "expires_at": _text(k["expires_at"]),
+                "findings": _text(k["findings"]),
+            }
+        )
+    for s in review["sessions"]:
+        writer.writerow(
+            {
+                "record": "session",
+                "user_id": s["user_id"],
+                "email": s["email"],
+                "role": s["role"],
+                "status": "live",
+                "created_at": _text(s["created_at"]),
+                "expires_at": _text(s["expires_at"]),
+                "ip": s["ip"] or "",
+            }
+        )
+    return buffer.getvalue()
+
+
+def render(review: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return render_json(review)
+    if fmt == "csv":
+        return render_csv(review)
+    raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
