@@ -1,0 +1,50 @@
+# Security program and platform engineering (issue 15): control mappings and the evidence they
+# cite, the Backstage catalog, the golden-path template, the docs site. Included by the
+# top-level Makefile; see docs/platform.md and docs/security/.
+#
+# Tools: MkDocs, Material, neoteroi-mkdocs and Copier in their own locked environment
+# (scripts/platform/tools/uv.lock → .cache/platform/venv); @backstage/catalog-model from npm
+# (scripts/platform/js/package-lock.json, `npm ci`; Node.js from Debian when missing).
+
+PLATFORM       := scripts/platform
+PLATFORM_VENV  := .cache/platform/venv
+PBIN           := $(PLATFORM_VENV)/bin
+PLATFORM_JS    := $(PLATFORM)/js
+
+.PHONY: controls platform-tools docs-site catalog-check platform-test platform-checks
+
+$(PBIN)/.synced: $(UV) $(PLATFORM)/tools/pyproject.toml $(PLATFORM)/tools/uv.lock
+	UV_PROJECT_ENVIRONMENT=$(abspath $(PLATFORM_VENV)) $(UV) sync --project $(PLATFORM)/tools \
+	  --frozen --quiet
+	@touch $@
+
+$(PLATFORM_JS)/node_modules/.installed: $(PLATFORM_JS)/package.json $(PLATFORM_JS)/package-lock.json
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	  else echo "Node.js and npm are missing (Debian/Ubuntu: sudo apt-get install nodejs npm)"; exit 1; fi; }
+	cd $(PLATFORM_JS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+platform-tools: $(VENV)/.synced $(PBIN)/.synced $(PLATFORM_JS)/node_modules/.installed ## Install the docs-site, template and catalog tools
+
+controls: $(VENV)/.synced ## Regenerate docs/security/controls.md from controls.yaml
+	$(BIN)/python -m scripts.security.controls
+
+docs-site: platform-tools ## Build the docs site (MkDocs Material, --strict) into .cache/site
+	$(PBIN)/mkdocs build --strict --quiet --site-dir .cache/site
+	@echo "docs site: .cache/site/index.html"
+
+catalog-check: platform-tools ## Validate catalog-info.yaml with @backstage/catalog-model
+	node $(PLATFORM_JS)/validate-catalog.mjs catalog-info.yaml
+
+# tests/platform run MkDocs, Copier, Node and a real Conveyor; a plain `pytest` leaves them out.
+platform-test: platform-tools ## Catalog validation, the template rendered and its tests run, the docs site built
+	CONVEYOR_PLATFORM_TESTS=1 $(BIN)/pytest tests/platform --basetemp="$$(mktemp -d)/pytest"
+
+platform-checks: platform-test ## Everything above that CI runs
+
+test: platform-checks
+
+ops-checks: platform-checks
