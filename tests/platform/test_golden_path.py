@@ -112,7 +112,7 @@ def test_its_workflow_values_and_catalog_entity_are_accepted(project: Path, tmp_
         yaml.safe_load((project / "deploy" / "values.yaml").read_text()),
     )
     merged["image"]["digest"] = "sha256:" + "0" * 64
-    values = tmp_path / "values.json"
+    values = tmp_path / "values.yaml"
     values.write_text(yaml.safe_dump(merged))
     run(checker, "--schemafile", chart / "values.schema.json", values)
     assert merged["image"]["repository"] == "ghcr.io/conveyor-maintainers/thumbnails-worker"
