@@ -1,4 +1,4 @@
-"""MkDocs hooks for the docs site (mkdocs.yml ``hooks:``).
+"""MkDocs hooks for the docs site (mkdocs.yml ``hooks:``): Mermaid fences, and links out of docs/.
 
 docs/ links to files outside it (``../README.md``, ``../deploy/helm/conveyor/README.md``) so that
 they work on GitHub. The site cannot serve those files, so such links become links to the
@@ -44,6 +44,15 @@ def _outside_links(markdown: str, page_dir: Path, docs_dir: Path, repo: Path, ba
         last = fence.end()
     parts.append(LINK.sub(replace, markdown[last:]))
     return "".join(parts)
+
+
+def on_config(config: Any) -> Any:
+    """Render ```mermaid fences as diagrams (Material loads Mermaid for ``class="mermaid"``)."""
+    from pymdownx.superfences import fence_code_format
+
+    fences = config["mdx_configs"].setdefault("pymdownx.superfences", {}).setdefault("custom_fences", [])
+    fences.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
+    return config
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
