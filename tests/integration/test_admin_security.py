@@ -8,6 +8,8 @@ import csv
 import io
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import threading
@@ -450,3 +452,53 @@ async def test_end_sessions_signs_users_out(pool: Pool, clean_db: str) -> None:
     refused(conveyor_admin(clean_db, "end-sessions"), 2, "--email or --all")
     ok(conveyor_admin(clean_db, "end-sessions", "--all"))
     assert await authenticate_session(pool, second) is None
+
+
+def answer_prompt(database_url: str, args: list[str], answer: bytes) -> tuple[int, str]:
+    """Run ``conveyor admin …`` on a pseudo-terminal, answer its question, return (code, output)."""
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conveyor", "admin", *args],
+        env=process_env(database_url),
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        cwd=REPO,
+    )
+    os.close(follower)
+    output, answered = b"", False
+    try:
+        while True:
+            ready, _, _ = select.select([leader], [], [], 60)
+            assert ready, f"no output for 60 s: {output!r}"
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+            if not answered and b"cannot be undone" in output:
+                os.write(leader, answer)
+                answered = True
+    finally:
+        os.close(leader)
+    return proc.wait(60), output.decode(errors="replace")
+
+
+async def test_erase_user_asks_at_a_terminal_and_no_means_no(pool: Pool, clean_db: str) -> None:
+    await create_user(pool, "admin@example.com", "admin")
+    carol = await create_user(pool, "carol@example.com", "viewer")
+    assert carol
+
+    code, output = answer_prompt(clean_db, ["erase-user", "--email", "carol@example.com"], b"n\n")
+    assert code == 1 and "not confirmed; nothing changed" in output
+    assert sql(clean_db, "SELECT email FROM conveyor.users WHERE id = %(id)s", carol) == [
+        ("carol@example.com",)
+    ]
+
+    code, output = answer_prompt(clean_db, ["erase-user", "--email", "carol@example.com"], b"y\n")
+    assert code == 0, output
+    assert sql(clean_db, "SELECT erased_at IS NOT NULL FROM conveyor.users WHERE id = %(id)s", carol) == [
+        (True,)
+    ]
