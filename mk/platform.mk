@@ -33,7 +33,7 @@ controls: $(VENV)/.synced ## Regenerate docs/security/controls.md from controls.
 	$(BIN)/python -m scripts.security.controls
 
 docs-site: platform-tools ## Build the docs site (MkDocs Material, --strict) into .cache/site
-	$(PBIN)/mkdocs build --strict --quiet --site-dir .cache/site
+	NO_MKDOCS_2_WARNING=1 $(PBIN)/mkdocs build --strict --quiet --site-dir .cache/site
 	@echo "docs site: .cache/site/index.html"
 
 catalog-check: platform-tools ## Validate catalog-info.yaml with @backstage/catalog-model
