@@ -203,6 +203,11 @@ def test_access_review_refuses_unknown_formats_and_bad_windows(clean_db: str, tm
         conveyor_admin(clean_db, "access-review", "--format", "xml", "-o", str(report)), 2, "--format", "xml"
     )
     refused(conveyor_admin(clean_db, "access-review", "--stale-key-days", "0"), 2, "--stale-key-days")
+    refused(
+        conveyor_admin(clean_db, "access-review", "-o", str(tmp_path / "no-such-dir" / "r.json")),
+        2,
+        "no-such-dir does not exist",
+    )
     assert not report.exists()
 
 
@@ -434,6 +439,8 @@ async def test_rotate_key_with_overlap_then_revoke(pool: Pool, clean_db: str) ->
     assert await authenticate(pool, old_secret) is None
     refused(conveyor_admin(clean_db, "rotate-key", "--prefix", old["prefix"]), 1, "was revoked")
     refused(conveyor_admin(clean_db, "rotate-key", "--prefix", "nope"), 1, "no API key with prefix 'nope'")
+    expired, _ = await create_api_key(pool, user["id"], "old", datetime.now(UTC) - timedelta(days=1))
+    refused(conveyor_admin(clean_db, "rotate-key", "--prefix", expired["prefix"]), 1, "expired at")
     refused(conveyor_admin(clean_db, "rotate-key", "--prefix", new_prefix, "--overlap", "-1"), 2, "--overlap")
 
 

@@ -13,10 +13,11 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO, TypeVar
 
 import typer
 
@@ -55,19 +56,28 @@ def with_database(work: Callable[[Pool], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
-def write_whole(text: str, output: Path | None) -> None:
+@contextmanager
+def written_whole(output: Path | None) -> Iterator[TextIO]:
+    """Standard output, or a file that appears only complete: written to a temporary file beside
+    it and renamed into place on success, removed on any failure. Mode 0600: reviews and exports
+    name people."""
     if output is None:
-        sys.stdout.write(text)
+        yield sys.stdout
         return
-    fd, tmp = tempfile.mkstemp(dir=output.parent or Path("."), prefix=f".{output.name}.")
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o600)  # reviews and exports name people: not world-readable
+            yield handle
+        os.chmod(tmp, 0o600)
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_output(output: Path | None) -> None:
+    if output is not None and not output.parent.is_dir():
+        _fail(f"--output {output}: the directory {output.parent} does not exist", 2)
 
 
 def parse_instant(value: str | None, option: str) -> datetime | None:
@@ -103,12 +113,14 @@ def register(admin: typer.Typer) -> None:
         from conveyor.admin.access_review import FORMATS, ReviewPolicy, build_review, render
 
         check_format(fmt, FORMATS)
+        check_output(output)
         try:
             policy = ReviewPolicy(stale_key_days, admin_sign_in_days)
         except ValueError as exc:
             _fail(f"--{exc}", 2)
         review = with_database(lambda pool: build_review(pool, policy))
-        write_whole(render(review, fmt), output)
+        with written_whole(output) as handle:
+            handle.write(render(review, fmt))
         if output is not None:
             typer.echo(f"{len(review['findings'])} findings; report in {output}", err=True)
 
@@ -129,6 +141,7 @@ def register(admin: typer.Typer) -> None:
         from conveyor.admin import audit
 
         check_format(fmt, audit.FORMATS)
+        check_output(output)
         start = parse_instant(since, "--since") or datetime(1970, 1, 1, tzinfo=UTC)
         end = parse_instant(until, "--until") or datetime.now(UTC)
         if start >= end:
@@ -139,16 +152,18 @@ def register(admin: typer.Typer) -> None:
             _fail(f"--chain-from {chain_from!r} is not a SHA-256 hex digest (64 hex digits)", 2)
         chain = audit.Chain(head=chain_from or audit.GENESIS) if (hash_chain or chain_from) else None
 
-        async def export(pool: Pool) -> str:
-            parts = [audit.csv_header()] if fmt == "csv" else []
-            async for entry in audit.entries(pool, start, end):
-                if chain is not None:
-                    parts.append(audit.jsonl_line(chain.add(entry)))
-                else:
-                    parts.append(audit.jsonl_line(entry) if fmt == "jsonl" else audit.csv_line(entry))
-            return "".join(parts)
+        async def export(pool: Pool) -> None:
+            # Streamed: any number of entries in bounded memory.
+            with written_whole(output) as handle:
+                if fmt == "csv":
+                    handle.write(audit.csv_header())
+                async for entry in audit.entries(pool, start, end):
+                    if chain is not None:
+                        handle.write(audit.jsonl_line(chain.add(entry)))
+                    else:
+                        handle.write(audit.jsonl_line(entry) if fmt == "jsonl" else audit.csv_line(entry))
 
-        write_whole(with_database(export), output)
+        with_database(export)
         if chain is not None:
             typer.echo(f"exported {chain.count} entries; chain head {chain.head}", err=True)
 

@@ -8,6 +8,7 @@ rotate): ending them is how their "key" is rotated. docs/security/rotation.md.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from conveyor.admin import sql
@@ -29,6 +30,11 @@ async def rotate_key(pool: Pool, prefix: str, overlap_seconds: float) -> tuple[d
             raise RotationRefused(f"no API key with prefix {prefix!r}")
         if old["revoked_at"] is not None:
             raise RotationRefused(f"API key {prefix} was revoked at {old['revoked_at'].isoformat()}")
+        if old["expires_at"] is not None and old["expires_at"] <= datetime.now(UTC):
+            raise RotationRefused(
+                f"API key {prefix} expired at {old['expires_at'].isoformat()}: issue a new key instead "
+                "(conveyor admin create-key)"
+            )
         new_prefix, secret = new_key()
         new = await (
             await conn.execute(
