@@ -39,8 +39,10 @@ docs-site: platform-tools ## Build the docs site (MkDocs Material, --strict) int
 catalog-check: platform-tools ## Validate catalog-info.yaml with @backstage/catalog-model
 	node $(PLATFORM_JS)/validate-catalog.mjs catalog-info.yaml
 
-# tests/platform run MkDocs, Copier, Node and a real Conveyor; a plain `pytest` leaves them out.
-platform-test: platform-tools ## Catalog validation, the template rendered and its tests run, the docs site built
+# tests/platform run MkDocs, Copier, Node, Helm and a real Conveyor; a plain `pytest` leaves them out.
+# helm (make tools) renders the chart for the cost-allocation labels; spelled out: tools.mk is
+# included after this file.
+platform-test: platform-tools .cache/tools/stamps/helm ## Catalog validation, the template rendered and its tests run, the docs site built
 	CONVEYOR_PLATFORM_TESTS=1 $(BIN)/pytest tests/platform --basetemp="$$(mktemp -d)/pytest"
 
 platform-checks: platform-test ## Everything above that CI runs

@@ -1,11 +1,12 @@
 """The platform-engineering tests: the Backstage catalog read by @backstage/catalog-model, the
 golden-path template rendered by Copier and its generated project's lint and tests run against
-a real Conveyor, the docs site built by MkDocs --strict.
+a real Conveyor, the docs site built by MkDocs --strict, the cost-allocation labels of the chart
+rendered by Helm.
 
 They need the tools `make platform-tools` installs (MkDocs, Copier and check-jsonschema in
-.cache/platform/venv; Node.js and scripts/platform/js/node_modules), so a plain ``pytest`` leaves
-them out; ``make platform-test`` (part of ``make test``) runs them with CONVEYOR_PLATFORM_TESTS=1.
-A missing tool fails them: nothing here skips.
+.cache/platform/venv; Node.js and scripts/platform/js/node_modules; helm from `make tools`), so a
+plain ``pytest`` leaves them out; ``make platform-test`` (part of ``make test``) runs them with
+CONVEYOR_PLATFORM_TESTS=1. A missing tool fails them: nothing here skips.
 """
 
 from __future__ import annotations

@@ -116,6 +116,7 @@ def test_its_workflow_values_and_catalog_entity_are_accepted(project: Path, tmp_
     values.write_text(yaml.safe_dump(merged))
     run(checker, "--schemafile", chart / "values.schema.json", values)
     assert merged["image"]["repository"] == "ghcr.io/conveyor-maintainers/thumbnails-worker"
+    assert merged["costAllocation"]["team"] == "conveyor-maintainers"
     dockerfile = (project / "Dockerfile").read_text()
     assert "FROM ${CONVEYOR_IMAGE}" in dockerfile and "site-packages" in dockerfile
     # The team's entity joins Conveyor's catalog: its owner, system and API resolve there.
@@ -129,6 +130,7 @@ def test_its_workflow_values_and_catalog_entity_are_accepted(project: Path, tmp_
     [
         ({"project_name": "Bad Name"}, "lower-case letters, digits and dashes"),
         ({"job_type": "resize"}, "dotted lower-case names"),
+        ({"team": "Payments Team"}, "it becomes a label value"),
     ],
 )
 def test_bad_answers_are_refused_and_nothing_is_written(

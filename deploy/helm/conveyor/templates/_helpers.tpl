@@ -39,6 +39,10 @@ app.kubernetes.io/part-of: conveyor
 app.kubernetes.io/version: {{ include "conveyor.version" .root | quote }}
 app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+conveyor.io/team: {{ .root.Values.costAllocation.team | quote }}
+{{- with .root.Values.costAllocation.costCenter }}
+conveyor.io/cost-center: {{ . | quote }}
+{{- end }}
 {{- end -}}
 
 {{- define "conveyor.version" -}}
