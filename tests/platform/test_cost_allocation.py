@@ -1,11 +1,10 @@
 """Cost allocation: every object the chart renders — and every pod it runs — carries the labels a
 cost tool aggregates on (team, cost center, component, part-of), in every environment's values
-and in the Kustomize renderings of the chart. The environment is the namespace (conveyor-<env>)."""
+and in every Kustomize overlay (rendered by kubectl). The environment is the namespace (conveyor-<env>)."""
 
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +13,8 @@ import yaml
 from tests.support import REPO
 
 HELM = REPO / ".cache" / "tools" / "bin" / "helm"
+KUBECTL = REPO / ".cache" / "tools" / "bin" / "kubectl"
+CLUSTER_SCOPED = {"Namespace"}
 CHART = REPO / "deploy" / "helm" / "conveyor"
 COST_LABELS = ("conveyor.io/team", "app.kubernetes.io/component", "app.kubernetes.io/part-of")
 DIGEST = "sha256:" + "0" * 64
@@ -95,16 +96,25 @@ def test_a_label_value_kubernetes_would_refuse_is_refused_by_the_schema() -> Non
     assert "costAllocation" in done.stderr and "team" in done.stderr
 
 
-def test_the_kustomize_renderings_carry_them_too() -> None:
-    files = sorted((REPO / "deploy" / "kustomize").glob("base/*.yaml")) + sorted(
-        (REPO / "deploy" / "kustomize").glob("components/*/*.yaml")
+@pytest.mark.parametrize("environment", ["dev", "stage", "prod"])
+def test_every_kustomize_overlay_carries_them_in_its_environments_namespace(environment: str) -> None:
+    assert KUBECTL.exists(), f"{KUBECTL} is missing: run `make tools`"
+    done = subprocess.run(
+        [str(KUBECTL), "kustomize", str(REPO / "deploy" / "kustomize" / "overlays" / environment)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
-    objects = [
-        doc
-        for path in files
-        if path.name != "kustomization.yaml"
-        for doc in yaml.safe_load_all(Path(path).read_text())
-        if doc and "metadata" in doc
-    ]
-    assert len(objects) > 15
-    assert unlabelled(objects, {"conveyor.io/team": "conveyor-maintainers"}) == []
+    assert done.returncode == 0, done.stderr
+    objects = [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+    namespaced = [o for o in objects if o["kind"] not in CLUSTER_SCOPED]
+    assert {o["metadata"].get("namespace") for o in namespaced} == {f"conveyor-{environment}"}
+    # The namespace names the environment for cost tools that read namespace labels.
+    [namespace] = [o for o in objects if o["kind"] == "Namespace"]
+    assert namespace["metadata"]["labels"]["conveyor.io/environment"] == environment
+    assert namespace["metadata"]["labels"]["conveyor.io/team"] == "conveyor-maintainers"
+    # Everything else but the quota objects (they bound spending, they do not spend).
+    workloads = [o for o in objects if o["kind"] not in ("Namespace", "ResourceQuota", "LimitRange")]
+    assert {"Deployment", "Job", "Service"} <= {o["kind"] for o in workloads}
+    assert unlabelled(workloads, {"conveyor.io/team": "conveyor-maintainers"}) == []
