@@ -40,9 +40,10 @@ catalog-check: platform-tools ## Validate catalog-info.yaml with @backstage/cata
 	node $(PLATFORM_JS)/validate-catalog.mjs catalog-info.yaml
 
 # tests/platform run MkDocs, Copier, Node, Helm and a real Conveyor; a plain `pytest` leaves them out.
-# helm and kubectl (make tools) render the chart and the overlays for the cost-allocation labels;
-# spelled out: tools.mk is included after this file.
-platform-test: platform-tools .cache/tools/stamps/helm .cache/tools/stamps/kubernetes ## Catalog validation, the template rendered and its tests run, the docs site built
+# helm and kubectl (make tools) render the chart and the overlays for the cost-allocation labels
+# (spelled out: tools.mk is included after this file); hadolint (image-tools) lints the
+# Dockerfile the template renders.
+platform-test: platform-tools image-tools .cache/tools/stamps/helm .cache/tools/stamps/kubernetes ## Catalog validation, the template rendered and its tests run, the docs site built
 	CONVEYOR_PLATFORM_TESTS=1 $(BIN)/pytest tests/platform --basetemp="$$(mktemp -d)/pytest"
 
 platform-checks: platform-test ## Everything above that CI runs

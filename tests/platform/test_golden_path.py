@@ -1,7 +1,8 @@
 """The golden path: Copier renders templates/worker-project into a new project, which installs
 like a team's would (Conveyor as its dependency), passes its own lint and its own tests against a
 real Conveyor (embedded PostgreSQL, API and worker processes that load the new handler), and
-whose CI workflow, Helm values and Backstage entity are accepted by the tools that read them."""
+whose Dockerfile, CI workflow, Helm values and Backstage entity are accepted by the tools that
+read them."""
 
 from __future__ import annotations
 
@@ -119,6 +120,9 @@ def test_its_workflow_values_and_catalog_entity_are_accepted(project: Path, tmp_
     assert merged["costAllocation"]["team"] == "conveyor-maintainers"
     dockerfile = (project / "Dockerfile").read_text()
     assert "FROM ${CONVEYOR_IMAGE}" in dockerfile and "site-packages" in dockerfile
+    hadolint = REPO / ".cache" / "image" / "tools" / "bin" / "hadolint"
+    assert hadolint.exists(), "hadolint is missing: run `make image-tools`"
+    run(hadolint, "--config", REPO / "deploy" / "docker" / "hadolint.yaml", project / "Dockerfile")
     # The team's entity joins Conveyor's catalog: its owner, system and API resolve there.
     validator_installed()
     catalog = run(tool("node"), VALIDATOR, REPO / "catalog-info.yaml", project / "catalog-info.yaml")
