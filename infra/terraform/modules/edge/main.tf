@@ -1,0 +1,171 @@
+# The edge: AWS WAF in front of the ingress load balancer (AWS managed rule groups and a
+# per-IP rate limit) and CloudFront serving the console's static assets from a private bucket.
+
+locals {
+  managed_rule_groups = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesSQLiRuleSet"]
+}
+
+resource "aws_wafv2_web_acl" "this" {
+  name  = "${var.name}-ingress"
+  scope = "REGIONAL"
+  tags  = var.tags
+
+  default_action {
+    allow {}
+  }
+
+  # Rules in the WAF API's JSON (rule_json): the same document `aws wafv2 get-web-acl` shows,
+  # and a form the schema can check (ADR 0901: the nested `rule` statements are untyped there).
+  rule_json = jsonencode(concat(
+    [for index, group in local.managed_rule_groups : {
+      Name           = group
+      Priority       = index
+      OverrideAction = { None = {} }
+      Statement      = { ManagedRuleGroupStatement = { VendorName = "AWS", Name = group } }
+      VisibilityConfig = {
+        CloudWatchMetricsEnabled = true
+        MetricName               = group
+        SampledRequestsEnabled   = true
+      }
+    }],
+    [{
+      Name      = "rate-limit-per-ip"
+      Priority  = 100
+      Action    = { Block = {} }
+      Statement = { RateBasedStatement = { Limit = var.rate_limit_per_5_minutes, AggregateKeyType = "IP" } }
+      VisibilityConfig = {
+        CloudWatchMetricsEnabled = true
+        MetricName               = "rate-limit-per-ip"
+        SampledRequestsEnabled   = true
+      }
+    }],
+  ))
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "${var.name}-ingress"
+    sampled_requests_enabled   = true
+  }
+}
+
+resource "aws_wafv2_web_acl_association" "load_balancer" {
+  count        = var.load_balancer_arn == null ? 0 : 1
+  resource_arn = var.load_balancer_arn
+  web_acl_arn  = aws_wafv2_web_acl.this.arn
+}
+
+resource "aws_s3_bucket" "assets" {
+  bucket_prefix = "${var.name}-assets-"
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_public_access_block" "assets" {
+  bucket                  = aws_s3_bucket.assets.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "assets" {
+  bucket = aws_s3_bucket.assets.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "assets" {
+  bucket = aws_s3_bucket.assets.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256" # CloudFront's origin access control reads SSE-S3 without a key grant
+    }
+  }
+}
+
+resource "aws_cloudfront_origin_access_control" "assets" {
+  name                              = "${var.name}-assets"
+  origin_access_control_origin_type = "s3"
+  signing_behavior                  = "always"
+  signing_protocol                  = "sigv4"
+}
+
+resource "aws_cloudfront_response_headers_policy" "assets" {
+  name = "${var.name}-assets"
+  security_headers_config {
+    strict_transport_security {
+      access_control_max_age_sec = 63072000
+      include_subdomains         = true
+      preload                    = true
+      override                   = true
+    }
+    content_type_options {
+      override = true
+    }
+    frame_options {
+      frame_option = "DENY"
+      override     = true
+    }
+  }
+}
+
+resource "aws_cloudfront_distribution" "assets" {
+  enabled         = true
+  comment         = "${var.name} console static assets"
+  aliases         = var.assets_domain == null ? [] : [var.assets_domain]
+  http_version    = "http2and3"
+  is_ipv6_enabled = true
+  price_class     = "PriceClass_100"
+  tags            = var.tags
+
+  origin {
+    origin_id                = "assets"
+    domain_name              = aws_s3_bucket.assets.bucket_regional_domain_name
+    origin_access_control_id = aws_cloudfront_origin_access_control.assets.id
+  }
+
+  default_cache_behavior {
+    target_origin_id           = "assets"
+    viewer_protocol_policy     = "redirect-to-https"
+    allowed_methods            = ["GET", "HEAD"]
+    cached_methods             = ["GET", "HEAD"]
+    compress                   = true
+    cache_policy_id            = "658327ea-f89d-4fab-a63d-7e88639e58f6" # AWS managed CachingOptimized
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.assets.id
+  }
+
+  restrictions {
+    geo_restriction {
+      restriction_type = "none"
+    }
+  }
+
+  viewer_certificate {
+    cloudfront_default_certificate = var.assets_certificate_arn == null
+    acm_certificate_arn            = var.assets_certificate_arn
+    ssl_support_method             = var.assets_certificate_arn == null ? null : "sni-only"
+    minimum_protocol_version       = "TLSv1.2_2021"
+  }
+}
+
+# Only this distribution may read the bucket.
+data "aws_iam_policy_document" "assets" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.assets.arn}/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudfront.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "AWS:SourceArn"
+      values   = [aws_cloudfront_distribution.assets.arn]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "assets" {
+  bucket = aws_s3_bucket.assets.id
+  policy = data.aws_iam_policy_document.assets.json
+}
