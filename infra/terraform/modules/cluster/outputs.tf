@@ -32,3 +32,8 @@ output "cluster_autoscaler_role_arn" {
   description = "IRSA role for the Cluster Autoscaler's service account (kube-system/cluster-autoscaler)."
   value       = aws_iam_role.autoscaler.arn
 }
+
+output "endpoint_public_access" {
+  description = "Whether the API endpoint is public as well as private."
+  value       = aws_eks_cluster.this.vpc_config[0].endpoint_public_access
+}

@@ -27,3 +27,13 @@ output "replica_endpoint" {
   description = "host:port of the read replica, when there is one."
   value       = var.read_replica ? aws_db_instance.replica[0].endpoint : null
 }
+
+output "protections" {
+  description = "What protects the data, for environment-level checks: Multi-AZ, deletion protection, backup days."
+  value = {
+    multi_az              = aws_db_instance.primary.multi_az
+    deletion_protection   = aws_db_instance.primary.deletion_protection
+    backup_retention_days = aws_db_instance.primary.backup_retention_period
+    storage_encrypted     = aws_db_instance.primary.storage_encrypted
+  }
+}
