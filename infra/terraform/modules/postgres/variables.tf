@@ -33,9 +33,9 @@ variable "subnet_ids" {
   }
 }
 
-variable "client_security_group_ids" {
-  description = "Security groups allowed to connect on 5432 (the cluster's nodes); nothing else is."
-  type        = list(string)
+variable "client_security_groups" {
+  description = "Security groups allowed to connect on 5432, by a name known at plan time (e.g. { nodes = module.cluster.node_security_group_id })."
+  type        = map(string)
 }
 
 variable "instance_class" {

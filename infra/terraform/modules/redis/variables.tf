@@ -23,9 +23,9 @@ variable "subnet_ids" {
   }
 }
 
-variable "client_security_group_ids" {
-  description = "Security groups allowed to connect on 6379 (the cluster's nodes)."
-  type        = list(string)
+variable "client_security_groups" {
+  description = "Security groups allowed to connect on 6379, by a name known at plan time (e.g. { nodes = module.cluster.node_security_group_id })."
+  type        = map(string)
 }
 
 variable "node_type" {

@@ -5,14 +5,14 @@ mock_provider "aws" {
 }
 
 variables {
-  name                      = "conveyor-test"
-  environment               = "prod"
-  vpc_id                    = "vpc-0123456789abcdef0"
-  subnet_ids                = ["subnet-a", "subnet-b", "subnet-c"]
-  client_security_group_ids = ["sg-nodes"]
-  instance_class            = "db.r7g.large"
-  multi_az                  = true
-  backup_retention_days     = 14
+  name                   = "conveyor-test"
+  environment            = "prod"
+  vpc_id                 = "vpc-0123456789abcdef0"
+  subnet_ids             = ["subnet-a", "subnet-b", "subnet-c"]
+  client_security_groups = { nodes = "sg-nodes" }
+  instance_class         = "db.r7g.large"
+  multi_az               = true
+  backup_retention_days  = 14
 }
 
 run "prod_is_multi_az_protected_and_encrypted" {

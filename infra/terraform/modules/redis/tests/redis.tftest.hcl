@@ -2,12 +2,12 @@ mock_provider "aws" {}
 mock_provider "random" {}
 
 variables {
-  name                      = "conveyor-test"
-  vpc_id                    = "vpc-0123456789abcdef0"
-  subnet_ids                = ["subnet-a", "subnet-b", "subnet-c"]
-  client_security_group_ids = ["sg-nodes"]
-  node_type                 = "cache.r7g.large"
-  replicas                  = 2
+  name                   = "conveyor-test"
+  vpc_id                 = "vpc-0123456789abcdef0"
+  subnet_ids             = ["subnet-a", "subnet-b", "subnet-c"]
+  client_security_groups = { nodes = "sg-nodes" }
+  node_type              = "cache.r7g.large"
+  replicas               = 2
 }
 
 run "prod_is_multi_az_with_failover_tls_and_encryption" {
