@@ -8,7 +8,7 @@ script turns them back into that JSON document, which ``terraform-schema-provide
 OpenTofu so ``validate`` and ``test`` (with ``mock_provider``) check modules against the real
 resource and attribute names, types, nesting and required arguments.
 
-    python scripts/terraform/provider_schema.py PACKAGE_DIR OUT.json
+    python scripts/terraform/provider_schema.py NODE_MODULES MIRROR_DIR
 
 Read from the package: ``.jsii`` (types, required/optional, which attributes are read-only) and
 ``lib/*/index.js`` (the Terraform names of attributes, block vs attribute, list vs set).
@@ -19,6 +19,7 @@ validators (enums, ARN formats), ``computed`` on arguments a user may also set, 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -326,18 +327,58 @@ def provider_version(root: Path) -> str:
     return found.group(1)
 
 
+# The mirror's provider "package": this launcher and schema.json. Both are fixed text, so the
+# package's h1: hash in the committed lock files does not change with the Go toolchain that
+# built the server (.cache/tools/bin, seven levels above the package directory).
+LAUNCHER = """#!/bin/sh
+# Serves the schema beside this file (scripts/terraform/provider_schema.py, ADR 0901).
+here=$(dirname "$(readlink -f "$0")")
+exec "$here/../../../../../../../tools/bin/terraform-schema-provider" "$here/schema.json"
+"""
+REGISTRY_HOST = "registry.opentofu.org"
+
+
+def platform() -> str:
+    import platform as host
+
+    machine = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(host.machine(), host.machine())
+    return f"{host.system().lower()}_{machine}"
+
+
+def build_mirror(packages: Path, mirror: Path) -> list[str]:
+    """One mirror package per @cdktf/provider-* under ``packages`` (node_modules layout)."""
+    built = []
+    for package in sorted((packages / "@cdktf").glob("provider-*")):
+        name = package.name.removeprefix("provider-")
+        version = provider_version(package)
+        target = mirror / REGISTRY_HOST / "hashicorp" / name / version / platform()
+        # Outside the package directory: every file in it counts in the lock files' hash.
+        stamp = mirror.parent / "stamps" / f"{name}-{version}"
+        source = (package / ".integrity").read_text() + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        if stamp.is_file() and stamp.read_text() == source:
+            continue
+        document = {"provider_version": version, **Package(package).schema()}
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "schema.json").write_text(json.dumps(document, sort_keys=True, separators=(",", ":")))
+        launcher = target / f"terraform-provider-{name}_v{version}"
+        launcher.write_text(LAUNCHER)
+        launcher.chmod(0o755)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(source)
+        built.append(f"{name} {version}")
+    return built
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("package", type=Path, help="an unpacked @cdktf/provider-* package")
-    parser.add_argument("out", type=Path)
+    parser.add_argument("packages", type=Path, help="node_modules holding the @cdktf/provider-* packages")
+    parser.add_argument("mirror", type=Path, help="the filesystem mirror to write")
     args = parser.parse_args()
     try:
-        document = {"provider_version": provider_version(args.package), **Package(args.package).schema()}
+        built = build_mirror(args.packages, args.mirror)
     except (SchemaError, OSError, KeyError, ValueError) as exc:
-        sys.exit(f"provider schema: {args.package}: {exc}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(document, sort_keys=True, separators=(",", ":")))
-    print(f"provider schema: {args.out} ({len(document['resource_schemas'])} resources, {len(document['data_source_schemas'])} data sources)")
+        sys.exit(f"provider schema: {exc}")
+    print(f"provider schema: {', '.join(built) if built else 'mirror up to date'} in {args.mirror}")
 
 
 if __name__ == "__main__":

@@ -194,8 +194,24 @@ func (s *server) StopProvider(context.Context, *tfprotov6.StopProviderRequest) (
 	return &tfprotov6.StopProviderResponse{}, nil
 }
 
-func (s *server) UpgradeResourceState(context.Context, *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	return &tfprotov6.UpgradeResourceStateResponse{Diagnostics: cannot("reading state")}, nil
+// UpgradeResourceState decodes stored state with the current schema (every schema here is
+// version 0, so there is nothing to migrate). OpenTofu calls it for state that tests with
+// mock_provider wrote, before destroying it.
+func (s *server) UpgradeResourceState(_ context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
+	schema, ok := s.schema.ResourceSchemas[req.TypeName]
+	if !ok || req.RawState == nil {
+		return &tfprotov6.UpgradeResourceStateResponse{Diagnostics: cannot("reading state of " + req.TypeName)}, nil
+	}
+	objectType := schema.ValueType()
+	value, err := req.RawState.UnmarshalWithOpts(objectType, tfprotov6.UnmarshalOpts{ValueFromJSONOpts: tftypes.ValueFromJSONOpts{IgnoreUndefinedAttributes: true}})
+	if err != nil {
+		return &tfprotov6.UpgradeResourceStateResponse{Diagnostics: cannot("decoding state of " + req.TypeName + ": " + err.Error())}, nil
+	}
+	upgraded, err := tfprotov6.NewDynamicValue(objectType, value)
+	if err != nil {
+		return nil, err
+	}
+	return &tfprotov6.UpgradeResourceStateResponse{UpgradedState: &upgraded}, nil
 }
 
 func (s *server) PlanResourceChange(context.Context, *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {

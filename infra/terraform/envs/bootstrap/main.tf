@@ -13,21 +13,6 @@ terraform {
   }
 }
 
-variable "region" {
-  description = "Region of the state bucket."
-  type        = string
-}
-
-variable "state_bucket_name" {
-  description = "Globally unique name of the state bucket."
-  type        = string
-}
-
-variable "github_repository" {
-  description = "owner/name of the repository whose workflows plan and apply."
-  type        = string
-}
-
 provider "aws" {
   region = var.region
   default_tags {
@@ -47,24 +32,4 @@ module "ci_identity" {
   apply_environments = ["dev", "stage", "prod"]
   state_bucket_arn   = module.state_backend.bucket_arn
   state_kms_key_arn  = module.state_backend.kms_key_arn
-}
-
-output "state_bucket" {
-  description = "bucket = … in each environment's backend.hcl."
-  value       = module.state_backend.bucket
-}
-
-output "state_kms_key_arn" {
-  description = "kms_key_id = … in each environment's backend.hcl."
-  value       = module.state_backend.kms_key_arn
-}
-
-output "plan_role_arn" {
-  description = "AWS_PLAN_ROLE_ARN for the workflows."
-  value       = module.ci_identity.plan_role_arn
-}
-
-output "apply_role_arn" {
-  description = "AWS_APPLY_ROLE_ARN for the workflows' protected environments."
-  value       = module.ci_identity.apply_role_arn
 }

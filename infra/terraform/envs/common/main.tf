@@ -23,7 +23,6 @@ module "network" {
 module "cluster" {
   source                 = "../../modules/cluster"
   name                   = local.name
-  vpc_id                 = module.network.vpc_id
   subnet_ids             = module.network.private_subnet_ids
   endpoint_public_access = var.cluster.endpoint_public_access
   public_access_cidrs    = var.cluster.public_access_cidrs

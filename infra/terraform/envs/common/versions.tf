@@ -6,6 +6,8 @@ terraform {
       source  = "hashicorp/aws"
       version = "6.25.0"
     }
+    # Used by modules/redis, pinned here so the lock file holds it.
+    # tflint-ignore: terraform_unused_required_providers
     random = {
       source  = "hashicorp/random"
       version = "3.7.2"

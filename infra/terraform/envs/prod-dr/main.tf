@@ -30,7 +30,6 @@ module "network" {
 module "cluster" {
   source                 = "../../modules/cluster"
   name                   = local.name
-  vpc_id                 = module.network.vpc_id
   subnet_ids             = module.network.private_subnet_ids
   endpoint_public_access = false
   node_instance_types    = var.cluster.node_instance_types

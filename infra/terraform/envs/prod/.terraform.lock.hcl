@@ -1,34 +1,34 @@
-# This file is maintained automatically by "terraform init".
+# This file is maintained automatically by "tofu init".
 # Manual edits may be lost in future updates.
 
-provider "registry.terraform.io/hashicorp/aws" {
+provider "registry.opentofu.org/hashicorp/aws" {
   version     = "6.25.0"
   constraints = "6.25.0, ~> 6.25"
   hashes = [
-    "h1:SV7yRK3mTBdJ7RG8RHvgKVyJJb5ywif+CvualI9cGSQ=",
+    "h1:dTI07Qqso+KqmO+sqHqUdh/dgpuC/Ko9vwZUGb1ZjTc=",
   ]
 }
 
-provider "registry.terraform.io/hashicorp/helm" {
+provider "registry.opentofu.org/hashicorp/helm" {
   version     = "2.17.0"
   constraints = "2.17.0, ~> 2.17"
   hashes = [
-    "h1:8YE1G9jNpvegnEAnOiuzULytXmbBFikGxai2FHBqgo0=",
+    "h1:VYLyxB7SOD6X1CqrXs2fE6/e/nbSA1sBRWr4QLodgu4=",
   ]
 }
 
-provider "registry.terraform.io/hashicorp/kubernetes" {
+provider "registry.opentofu.org/hashicorp/kubernetes" {
   version     = "2.38.0"
   constraints = "2.38.0, ~> 2.38"
   hashes = [
-    "h1:4R+kTE3WLp4QmrIxwPC1CEKjf+kzJ/fa+h5SmpVCSF8=",
+    "h1:cIfeAwQZ8r8oGD7qxBczTLipJQMZIXkj9Sw9dQrWQCg=",
   ]
 }
 
-provider "registry.terraform.io/hashicorp/random" {
+provider "registry.opentofu.org/hashicorp/random" {
   version     = "3.7.2"
   constraints = "~> 3.7, 3.7.2"
   hashes = [
-    "h1:c2QKQwd1gPzKhnYEXxxVDC/dt2g9rPFv7PXS7/ByqeM=",
+    "h1:5j8MaBRUilBKt3kth5w4xrb/2P2bGXXyfF7NLW0jnVY=",
   ]
 }

@@ -19,11 +19,6 @@ variable "kubernetes_version" {
   }
 }
 
-variable "vpc_id" {
-  description = "The VPC of the cluster."
-  type        = string
-}
-
 variable "subnet_ids" {
   description = "Private subnets for the control plane's interfaces and the nodes, one per zone."
   type        = list(string)

@@ -18,7 +18,6 @@ mock_provider "aws" {
 
 variables {
   name                   = "conveyor-test"
-  vpc_id                 = "vpc-0123456789abcdef0"
   subnet_ids             = ["subnet-a", "subnet-b", "subnet-c"]
   endpoint_public_access = false
   node_instance_types    = ["m7g.large", "m6g.large"]

@@ -40,8 +40,19 @@ run "dev_shares_one_nat_gateway" {
 }
 
 run "subnets_do_not_overlap_and_databases_have_no_internet_route" {
-  # apply against the mock provider: route table ids are only known after apply.
+  # apply against the mock provider: route table ids are only known after apply; distinct
+  # ids for the database table and the private ones make the check below meaningful.
   command = apply
+
+  override_resource {
+    target = aws_route_table.database
+    values = { id = "rtb-database" }
+  }
+
+  override_resource {
+    target = aws_route_table.private
+    values = { id = "rtb-private" }
+  }
 
   assert {
     condition     = length(distinct(concat([for s in aws_subnet.public : s.cidr_block], [for s in aws_subnet.private : s.cidr_block], [for s in aws_subnet.database : s.cidr_block]))) == 9
