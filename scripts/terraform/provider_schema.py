@@ -31,7 +31,13 @@ JsonType = str | list[Any]
 Block = dict[str, Any]
 
 # Properties every CDKTF class declares that are not Terraform attributes.
-NOT_ATTRIBUTES = {"fqn", "terraformResourceType", "tfResourceType", "internalValue", "terraformGeneratorMetadata"}
+NOT_ATTRIBUTES = {
+    "fqn",
+    "terraformResourceType",
+    "tfResourceType",
+    "internalValue",
+    "terraformGeneratorMetadata",
+}
 GETTER = re.compile(r"get (\w+)\(\) \{\s*return [^;]*?get\w*Attribute\('(\w+)'\)", re.S)
 SET_GETTER = re.compile(r"get (\w+)\(\) \{\s*return cdktf\.Fn\.toset\(")
 NESTED = re.compile(r"this\._(\w+) = new \w+\(this, \"(\w+)\"")
@@ -50,7 +56,8 @@ class Submodule:
     source: str
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # class -> camel -> snake
     sets: dict[str, set[str]] = field(default_factory=dict)  # class -> camel names read as sets
-    hcl: dict[str, dict[str, tuple[bool, str]]] = field(default_factory=dict)  # scope -> snake -> (block, kind)
+    # scope -> snake -> (is a block, list/set/map/struct/simple)
+    hcl: dict[str, dict[str, tuple[bool, str]]] = field(default_factory=dict)
 
     def class_body(self, name: str) -> str:
         start = self.source.find(f"\nclass {name} extends ")
@@ -113,7 +120,9 @@ class Package:
             options = [t for t in jsii_type["union"]["types"] if t.get("fqn") != "cdktf.IResolvable"]
             return self.value_type(options[0], module) if options else "dynamic"
         if "primitive" in jsii_type:
-            return {"string": "string", "number": "number", "boolean": "bool"}.get(jsii_type["primitive"], "dynamic")
+            return {"string": "string", "number": "number", "boolean": "bool"}.get(
+                jsii_type["primitive"], "dynamic"
+            )
         if "collection" in jsii_type:
             collection = jsii_type["collection"]
             kind = "map" if collection["kind"] == "map" else "list"
@@ -151,7 +160,9 @@ class Package:
             if name in NOT_ATTRIBUTES or name.endswith("Input"):
                 continue
             is_input = f"{name}Input" in props or name in config
-            snake = names.get(name) or (self.snake(module, config_fqn, config[name]) if name in config else None)
+            snake = names.get(name) or (
+                self.snake(module, config_fqn or "", config[name]) if name in config else None
+            )
             if snake is None:
                 continue
             settings = config.get(name, props.get(f"{name}Input", prop))
@@ -164,16 +175,29 @@ class Package:
                 is_block, hcl_kind = hcl.get(snake, (True, "list"))
                 inner = self.struct_block(struct_fqn, module)
                 if is_block:
-                    blocks[snake] = {"nesting_mode": "list", "block": inner, **({"max_items": 1} if single else {})}
+                    blocks[snake] = {
+                        "nesting_mode": "list",
+                        "block": inner,
+                        **({"max_items": 1} if single else {}),
+                    }
                 else:
                     mode = "single" if single else {"set": "set", "map": "map"}.get(hcl_kind, "list")
-                    attributes[snake] = {"nested_type": {"attributes": inner["attributes"], "nesting_mode": mode}, ("required" if required else "optional"): True}
+                    attributes[snake] = {
+                        "nested_type": {"attributes": inner["attributes"], "nesting_mode": mode},
+                        ("required" if required else "optional"): True,
+                    }
                 continue
             if not nested:
                 value: JsonType = self.value_type(settings["type"] if is_input else prop["type"], module)
-                if isinstance(value, list) and value[0] == "list" and (name in module.sets[self.short(cls_fqn)] or hcl.get(snake, (False, ""))[1] == "set"):
+                if (
+                    isinstance(value, list)
+                    and value[0] == "list"
+                    and (name in module.sets[self.short(cls_fqn)] or hcl.get(snake, (False, ""))[1] == "set")
+                ):
                     value = ["set", value[1]]
-                attributes[snake] = self.attribute(value, is_input, not settings.get("optional", False) and name in config)
+                attributes[snake] = self.attribute(
+                    value, is_input, not settings.get("optional", False) and name in config
+                )
                 continue
             element_class = re.sub(r"(List|Map)$", "OutputReference", kind)
             struct_fqn = re.sub(r"OutputReference$", "", element_class)
@@ -188,7 +212,10 @@ class Package:
             inner = self.block(element_class, struct_fqn, to_hcl)
             required = not settings.get("optional", False) and name in config
             if is_block:
-                nested_block: dict[str, Any] = {"nesting_mode": "set" if hcl_kind == "set" else "list", "block": inner}
+                nested_block: dict[str, Any] = {
+                    "nesting_mode": "set" if hcl_kind == "set" else "list",
+                    "block": inner,
+                }
                 if single:
                     nested_block["max_items"] = 1
                 if required:
@@ -198,7 +225,9 @@ class Package:
                 # A nested attribute (plugin framework): `name = { … }`, each inner attribute
                 # optional or required on its own (protocol 6's nested_type).
                 mode = "single" if single else {"set": "set", "map": "map"}.get(hcl_kind, "list")
-                nested_attribute: dict[str, Any] = {"nested_type": {"attributes": inner["attributes"], "nesting_mode": mode}}
+                nested_attribute: dict[str, Any] = {
+                    "nested_type": {"attributes": inner["attributes"], "nesting_mode": mode}
+                }
                 nested_attribute["required" if required else "optional"] = True
                 attributes[snake] = nested_attribute
         result: Block = {"attributes": attributes}
@@ -235,10 +264,17 @@ class Package:
             inner = self.struct_block(struct[0], module)
             is_block, hcl_kind = hcl.get(snake, (True, "list"))
             if is_block:
-                blocks[snake] = {"nesting_mode": "list", "block": inner, **({"max_items": 1} if struct[1] else {})}
+                blocks[snake] = {
+                    "nesting_mode": "list",
+                    "block": inner,
+                    **({"max_items": 1} if struct[1] else {}),
+                }
             else:
                 mode = "single" if struct[1] else {"set": "set", "map": "map"}.get(hcl_kind, "list")
-                attributes[snake] = {"nested_type": {"attributes": inner["attributes"], "nesting_mode": mode}, ("required" if required else "optional"): True}
+                attributes[snake] = {
+                    "nested_type": {"attributes": inner["attributes"], "nesting_mode": mode},
+                    ("required" if required else "optional"): True,
+                }
         return {"attributes": attributes, **({"block_types": blocks} if blocks else {})}
 
     @staticmethod
@@ -270,19 +306,15 @@ class Package:
         return bool(node == "dynamic")
 
     @staticmethod
-    def without_dynamic_sets(block: Block) -> None:
-        """Sets may not hold values of a type unknown until apply; where a package types a
-        member as JSON (any), read the set as a list (only ordering differs, not validity)."""
+    def without_untyped(block: Block) -> None:
+        """Leave out what a package types only as JSON (any): deep recursive structures such as
+        WAF rule statements. Neither the sets that would hold them nor OpenTofu's mocks accept
+        an untyped value, so a module that sets one fails validate here (none does: the edge
+        module writes its WAF rules as rule_json)."""
         for nested in block.get("block_types", {}).values():
-            if nested["nesting_mode"] == "set" and Package.has_dynamic(nested["block"]):
-                nested["nesting_mode"] = "list"
-            Package.without_dynamic_sets(nested["block"])
-        for attribute in block.get("attributes", {}).values():
-            if "nested_type" in attribute and attribute["nested_type"]["nesting_mode"] == "set" and Package.has_dynamic(attribute):
-                attribute["nested_type"]["nesting_mode"] = "list"
-            kind = attribute.get("type")
-            if isinstance(kind, list) and kind[0] == "set" and Package.has_dynamic(kind):
-                attribute["type"] = ["list", kind[1]]
+            Package.without_untyped(nested["block"])
+        for name in [n for n, a in block.get("attributes", {}).items() if Package.has_dynamic(a)]:
+            del block["attributes"][name]
 
     def schema(self) -> dict[str, Any]:
         resources: dict[str, Any] = {}
@@ -290,12 +322,16 @@ class Package:
         provider: Block | None = None
         for fqn, kind in self.types.items():
             base = kind.get("base")
-            if kind["kind"] != "class" or base not in ("cdktf.TerraformResource", "cdktf.TerraformDataSource", "cdktf.TerraformProvider"):
+            if kind["kind"] != "class" or base not in (
+                "cdktf.TerraformResource",
+                "cdktf.TerraformDataSource",
+                "cdktf.TerraformProvider",
+            ):
                 continue
             module = self.module(fqn)
             config = fqn + "Config"
             block = self.block(fqn, config if config in self.types else None, self.short(fqn))
-            self.without_dynamic_sets(block)
+            self.without_untyped(block)
             if base == "cdktf.TerraformProvider":
                 block["attributes"].pop("alias", None)
                 provider = block
@@ -308,9 +344,14 @@ class Package:
             # A package cannot say which arguments the provider also computes. A data source
             # echoes its arguments back, and every AWS resource reports its region and id.
             for attribute_name, attribute in block["attributes"].items():
-                if attribute.get("optional") and (base == "cdktf.TerraformDataSource" or attribute_name in ("id", "region")):
+                if attribute.get("optional") and (
+                    base == "cdktf.TerraformDataSource" or attribute_name in ("id", "region")
+                ):
                     attribute["computed"] = True
-            (resources if base == "cdktf.TerraformResource" else data_sources)[type_name] = {"version": 0, "block": block}
+            (resources if base == "cdktf.TerraformResource" else data_sources)[type_name] = {
+                "version": 0,
+                "block": block,
+            }
         if provider is None:
             raise SchemaError(f"{self.root}: no provider class")
         return {
@@ -354,7 +395,9 @@ def build_mirror(packages: Path, mirror: Path) -> list[str]:
         target = mirror / REGISTRY_HOST / "hashicorp" / name / version / platform()
         # Outside the package directory: every file in it counts in the lock files' hash.
         stamp = mirror.parent / "stamps" / f"{name}-{version}"
-        source = (package / ".integrity").read_text() + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        source = (package / ".integrity").read_text() + hashlib.sha256(
+            Path(__file__).read_bytes()
+        ).hexdigest()
         if stamp.is_file() and stamp.read_text() == source:
             continue
         document = {"provider_version": version, **Package(package).schema()}

@@ -14,7 +14,7 @@ import os
 import pytest
 
 from tests.support import opt_in_collection
-from tests.terraform.support import HERE, TOOLS, TOOLS_BIN, TOFU_RC, RootResult, check_all_roots
+from tests.terraform.support import HERE, TOFU_RC, TOOLS, TOOLS_BIN, RootResult, check_all_roots
 
 pytest_ignore_collect = opt_in_collection(HERE, "CONVEYOR_TERRAFORM_TESTS")
 

@@ -66,8 +66,9 @@ def check_root(root: str, work: Path) -> RootResult:
     env = environment(work / root.replace("/", "-"))
     result = RootResult(root)
     init_args = ["init", "-backend=false", "-input=false"]
-    if root.startswith("envs/"):
-        init_args.append("-lockfile=readonly")
+    # Environments commit their lock file: it must match the mirror. A module's is a local
+    # by-product (git-ignored), rewritten from the mirror each time.
+    init_args.append("-lockfile=readonly" if root.startswith("envs/") else "-upgrade")
     result.steps["init"] = tofu(path, env, *init_args)
     if result.steps["init"].returncode != 0:
         return result
@@ -85,7 +86,9 @@ def check_all_roots(work: Path) -> dict[str, RootResult]:
 
 def run_blocks(root: str) -> int:
     """How many `run` blocks the root's test files hold: each must pass, none skip."""
-    return sum(len(RUN_BLOCK.findall(f.read_text())) for f in (TERRAFORM / root / "tests").glob("*.tftest.hcl"))
+    return sum(
+        len(RUN_BLOCK.findall(f.read_text())) for f in (TERRAFORM / root / "tests").glob("*.tftest.hcl")
+    )
 
 
 def summary(output: str) -> tuple[int, int, int]:

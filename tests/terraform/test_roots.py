@@ -6,7 +6,6 @@ import pytest
 
 from tests.terraform.support import ROOTS, TERRAFORM, RootResult, run_blocks, summary
 
-
 # The first test to ask for `roots` waits for every root to be checked (a few minutes cold).
 pytestmark = pytest.mark.timeout(1200)
 

@@ -16,7 +16,9 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
 
 def test_formatted() -> None:
     done = run(str(TOFU), "fmt", "-check", "-recursive", "-diff", "-no-color", str(TERRAFORM))
-    assert done.returncode == 0, f"`tofu fmt -recursive infra/terraform` would change:\n{done.stdout}{done.stderr}"
+    assert done.returncode == 0, (
+        f"`tofu fmt -recursive infra/terraform` would change:\n{done.stdout}{done.stderr}"
+    )
 
 
 def test_tflint_finds_nothing() -> None:

@@ -5,6 +5,6 @@ provider "registry.opentofu.org/hashicorp/aws" {
   version     = "6.25.0"
   constraints = "6.25.0, ~> 6.25"
   hashes = [
-    "h1:dTI07Qqso+KqmO+sqHqUdh/dgpuC/Ko9vwZUGb1ZjTc=",
+    "h1:Ngc2DADmSXaNb/UJBUA8bvG6cV9XDBprFMm0mByXBqE=",
   ]
 }

@@ -5,7 +5,7 @@ provider "registry.opentofu.org/hashicorp/aws" {
   version     = "6.25.0"
   constraints = "6.25.0, ~> 6.25"
   hashes = [
-    "h1:dTI07Qqso+KqmO+sqHqUdh/dgpuC/Ko9vwZUGb1ZjTc=",
+    "h1:Ngc2DADmSXaNb/UJBUA8bvG6cV9XDBprFMm0mByXBqE=",
   ]
 }
 
@@ -21,7 +21,7 @@ provider "registry.opentofu.org/hashicorp/kubernetes" {
   version     = "2.38.0"
   constraints = "2.38.0, ~> 2.38"
   hashes = [
-    "h1:cIfeAwQZ8r8oGD7qxBczTLipJQMZIXkj9Sw9dQrWQCg=",
+    "h1:btC6rN84daRAfvP98acrDjJNRXDrqTe+tnsTkaDrNZ4=",
   ]
 }
 

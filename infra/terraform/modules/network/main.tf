@@ -126,6 +126,9 @@ resource "aws_kms_key" "flow_logs" {
 data "aws_caller_identity" "current" {}
 
 data "aws_iam_policy_document" "flow_logs_key" {
+  #checkov:skip=CKV_AWS_109:a key policy's resource is always the key itself ("*"); only the account root administers it
+  #checkov:skip=CKV_AWS_111:a key policy's resource is always the key itself ("*"); CloudWatch Logs may only encrypt with it
+  #checkov:skip=CKV_AWS_356:a key policy's resource is always the key itself ("*")
   statement {
     sid       = "AccountAdministers"
     actions   = ["kms:*"]
@@ -147,6 +150,7 @@ data "aws_iam_policy_document" "flow_logs_key" {
 }
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
+  #checkov:skip=CKV_AWS_338:retention is a variable (30 days by default: operational logs, not an audit archive; CloudTrail keeps the audit trail)
   name              = "/vpc/${var.name}/flow-logs"
   retention_in_days = var.flow_log_retention_days
   kms_key_id        = aws_kms_key.flow_logs.arn

@@ -8,6 +8,7 @@ locals {
 }
 
 resource "aws_kms_key" "database" {
+  #checkov:skip=CKV2_AWS_64:the default key policy: the account administers the key and IAM policies of the roles that use it grant access (ADR 0906)
   description         = "${var.name} PostgreSQL storage, snapshots and secret"
   enable_key_rotation = true
   tags                = var.tags
@@ -85,6 +86,9 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 }
 
 resource "aws_db_instance" "primary" {
+  #checkov:skip=CKV2_AWS_69:TLS is forced by the parameter group (rds.force_ssl = 1), which checkov does not follow
+  #checkov:skip=CKV_AWS_157:Multi-AZ is per environment; var.multi_az's validation requires it in prod
+  #checkov:skip=CKV_AWS_293:deletion protection is on in prod and prod-dr; dev and stage are meant to be destroyable
   identifier     = var.name
   engine         = local.is_primary ? "postgres" : null
   engine_version = local.is_primary ? "16" : null
@@ -130,6 +134,9 @@ resource "aws_db_instance" "primary" {
 }
 
 resource "aws_db_instance" "replica" {
+  #checkov:skip=CKV2_AWS_69:TLS is forced by the parameter group (rds.force_ssl = 1), which checkov does not follow
+  #checkov:skip=CKV_AWS_157:Multi-AZ is per environment; var.multi_az's validation requires it in prod
+  #checkov:skip=CKV_AWS_293:deletion protection is on in prod and prod-dr; dev and stage are meant to be destroyable
   count                               = var.read_replica ? 1 : 0
   identifier                          = "${var.name}-replica"
   replicate_source_db                 = aws_db_instance.primary.identifier
@@ -139,7 +146,9 @@ resource "aws_db_instance" "replica" {
   publicly_accessible                 = false
   vpc_security_group_ids              = [aws_security_group.database.id]
   parameter_group_name                = aws_db_parameter_group.this.name
-  backup_retention_period             = 0
+  backup_retention_period             = var.backup_retention_days
+  copy_tags_to_snapshot               = true
+  enabled_cloudwatch_logs_exports     = ["postgresql", "upgrade"]
   deletion_protection                 = local.protected
   skip_final_snapshot                 = true
   auto_minor_version_upgrade          = true

@@ -21,11 +21,8 @@ mock_provider "aws" {
       certificate_authority = [{ data = "Y2VydGlmaWNhdGU=" }]
     }
   }
-  mock_resource "aws_iam_openid_connect_provider" {
-    defaults = { url = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE" }
-  }
   mock_resource "aws_db_instance" {
-    defaults = { master_user_secret = [{ secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds-db-abc" }] }
+    defaults = { master_user_secret = [{ secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds-db-abc", kms_key_id = "arn:aws:kms:eu-west-1:123456789012:key/db", secret_status = "active" }] }
   }
 }
 mock_provider "random" {}

@@ -20,9 +20,6 @@ mock_provider "aws" {
       certificate_authority = [{ data = "Y2VydGlmaWNhdGU=" }]
     }
   }
-  mock_resource "aws_iam_openid_connect_provider" {
-    defaults = { url = "https://oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLE" }
-  }
 }
 
 run "database_is_a_protected_replica_of_prod" {

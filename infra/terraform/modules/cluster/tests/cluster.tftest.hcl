@@ -11,9 +11,6 @@ mock_provider "aws" {
       certificate_authority = [{ data = "Y2VydGlmaWNhdGU=" }]
     }
   }
-  mock_resource "aws_iam_openid_connect_provider" {
-    defaults = { url = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE" }
-  }
 }
 
 variables {

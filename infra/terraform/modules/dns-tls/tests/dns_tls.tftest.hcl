@@ -2,6 +2,15 @@ mock_provider "aws" {
   mock_data "aws_route53_zone" {
     defaults = { zone_id = "Z0123456789" }
   }
+  # What ACM answers: one CNAME to create per name on the certificate.
+  mock_resource "aws_acm_certificate" {
+    defaults = {
+      domain_validation_options = [
+        { domain_name = "api.conveyor.example.com", resource_record_name = "_a.api.conveyor.example.com.", resource_record_type = "CNAME", resource_record_value = "_b.acm-validations.aws." },
+        { domain_name = "console.conveyor.example.com", resource_record_name = "_c.console.conveyor.example.com.", resource_record_type = "CNAME", resource_record_value = "_d.acm-validations.aws." },
+      ]
+    }
+  }
 }
 
 variables {
