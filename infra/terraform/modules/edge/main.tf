@@ -51,6 +51,7 @@ resource "aws_wafv2_web_acl" "this" {
 }
 
 # WAF logs (blocked and counted requests) in CloudWatch; the name prefix is AWS's requirement.
+# trivy:ignore:AVD-AWS-0017 CloudWatch Logs' own encryption (checkov CKV_AWS_158 below)
 resource "aws_cloudwatch_log_group" "waf" {
   #checkov:skip=CKV_AWS_338:90 days of request samples is enough to investigate an attack; longer is cost without use
   #checkov:skip=CKV_AWS_158:AWS WAF logs are encrypted by CloudWatch Logs' own key; a CMK adds a key policy per environment for request metadata only
@@ -70,6 +71,8 @@ resource "aws_wafv2_web_acl_association" "load_balancer" {
   web_acl_arn  = aws_wafv2_web_acl.this.arn
 }
 
+# trivy:ignore:AVD-AWS-0089 no access logs for static assets (checkov CKV_AWS_18 below)
+# trivy:ignore:AVD-AWS-0132 SSE-S3 for CloudFront's origin access control (checkov CKV_AWS_145 below)
 resource "aws_s3_bucket" "assets" {
   #checkov:skip=CKV_AWS_18:public, versioned build output; CloudFront logs are the access record
   #checkov:skip=CKV_AWS_144:the release pipeline re-uploads the assets; replication adds nothing
@@ -109,6 +112,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "assets" {
   }
 }
 
+# trivy:ignore:AVD-AWS-0132 SSE-S3: CloudFront's origin access control reads it without a KMS grant
 resource "aws_s3_bucket_server_side_encryption_configuration" "assets" {
   bucket = aws_s3_bucket.assets.id
   rule {
@@ -144,6 +148,8 @@ resource "aws_cloudfront_response_headers_policy" "assets" {
   }
 }
 
+# trivy:ignore:AVD-AWS-0010 no access logs for static assets (checkov CKV_AWS_86 below)
+# trivy:ignore:AVD-AWS-0011 no WAF on the static asset CDN (checkov CKV_AWS_68 below)
 resource "aws_cloudfront_distribution" "assets" {
   #checkov:skip=CKV_AWS_68:static assets only (GET/HEAD from a private bucket); a CloudFront WAF must live in us-east-1, the API's WAF is the regional one
   #checkov:skip=CKV2_AWS_47:no WAF on the static asset CDN (see CKV_AWS_68)

@@ -85,6 +85,7 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
   policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
+# trivy:ignore:AVD-AWS-0177 deletion protection is on in prod and prod-dr (checkov CKV_AWS_293 below)
 resource "aws_db_instance" "primary" {
   #checkov:skip=CKV2_AWS_69:TLS is forced by the parameter group (rds.force_ssl = 1), which checkov does not follow
   #checkov:skip=CKV_AWS_157:Multi-AZ is per environment; var.multi_az's validation requires it in prod
@@ -133,6 +134,7 @@ resource "aws_db_instance" "primary" {
   tags = var.tags
 }
 
+# trivy:ignore:AVD-AWS-0177 deletion protection is on in prod and prod-dr (checkov CKV_AWS_293 below)
 resource "aws_db_instance" "replica" {
   #checkov:skip=CKV2_AWS_69:TLS is forced by the parameter group (rds.force_ssl = 1), which checkov does not follow
   #checkov:skip=CKV_AWS_157:Multi-AZ is per environment; var.multi_az's validation requires it in prod
