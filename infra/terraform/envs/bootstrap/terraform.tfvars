@@ -1,0 +1,4 @@
+# No secrets here.
+region            = "eu-west-1"
+state_bucket_name = "conveyor-tfstate-123456789012"
+github_repository = "conveyor/conveyor"

@@ -1,0 +1,15 @@
+terraform {
+  required_version = ">= 1.10"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "6.25.0"
+    }
+  }
+
+  backend "s3" {
+    encrypt      = true
+    use_lockfile = true
+  }
+}
