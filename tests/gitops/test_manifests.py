@@ -92,12 +92,7 @@ def test_every_applications_source_path_builds_with_kustomize() -> None:
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_flux_cluster_objects_are_accepted(cluster: ControlPlane, environment: str) -> None:
     ensure_namespace(cluster, "flux-system")
-    objects = [
-        o
-        for path in sorted((GITOPS / "flux/clusters" / environment).glob("*.yaml"))
-        if path.name != "image-automation.yaml"
-        for o in documents(path.read_text())
-    ]
+    objects = files(GITOPS / "flux/clusters" / environment)
     apply(cluster, objects, "--dry-run=server")
     kustomizations = {o["metadata"]["name"]: o["spec"] for o in objects if o["kind"] == "Kustomization"}
     # The order Flux applies them in: infrastructure, then the secrets, then the app.
@@ -143,3 +138,18 @@ def test_the_api_server_refuses_a_malformed_application(cluster: ControlPlane) -
     application["spec"]["syncPolicy"]["retry"]["backoff"]["factor"] = "twice"
     with pytest.raises(Exception, match="factor"):
         apply(cluster, [application], "--dry-run=server")
+
+
+def test_flux_image_automation_for_dev_is_accepted_and_wired_to_the_overlay(cluster: ControlPlane) -> None:
+    """dev follows new builds: the ImagePolicy the dev overlay's setter marker names exists, and
+    the automation writes to that overlay. stage and prod have no image automation."""
+    ensure_namespace(cluster, "flux-system")
+    objects = documents((GITOPS / "flux/clusters/dev/image-automation.yaml").read_text())
+    apply(cluster, objects)
+    policies = {o["metadata"]["name"] for o in objects if o["kind"] == "ImagePolicy"}
+    (automation,) = [o for o in objects if o["kind"] == "ImageUpdateAutomation"]
+    overlay = REPO / automation["spec"]["update"]["path"] / "kustomization.yaml"
+    markers = re.findall(r'\{"\$imagepolicy": "flux-system:([\w-]+):tag"\}', overlay.read_text())
+    assert markers and set(markers) <= policies
+    for environment in ("stage", "prod"):
+        assert not (GITOPS / "flux/clusters" / environment / "image-automation.yaml").exists()
