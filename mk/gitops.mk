@@ -16,7 +16,7 @@ gitops-check: $(VENV)/.synced tools ## The GitOps rules (digest in prod, Applica
 	$(BIN)/python $(GITOPS_SCRIPTS)/check.py --base "$(GITOPS_BASE)"
 
 # tests/gitops fail (never skip) when a tool is missing; a plain `pytest` leaves them out.
-gitops-test: $(VENV)/.synced tools ## Argo CD, Flux, External Secrets, SOPS, promotion, drift and Rollouts tests
+gitops-test: $(VENV)/.synced tools observability-tools ## Argo CD, Flux, External Secrets, SOPS, promotion, drift and Rollouts tests
 	CONVEYOR_GITOPS_TESTS=1 $(BIN)/pytest tests/gitops --basetemp="$$(mktemp -d)/pytest"
 
 drift: $(VENV)/.synced tools ## What differs between `make k8s-up`'s cluster and git (ENV=dev|stage|prod, default all); non-zero on drift
