@@ -65,7 +65,7 @@ def overlay_image(repo: Path, environment: str) -> str:
 def test_dev_to_stage_is_one_command_and_one_commit(repo: Path) -> None:
     assert promote(repo, "record", "dev", D1).returncode == 0
     assert changed_files(repo) == ["deploy/gitops/health.yaml"]
-    before = git(repo, "rev-parse", "HEAD")
+    before = git(repo, "rev-parse", "HEAD").strip()
 
     result = promote(repo, "stage")
 

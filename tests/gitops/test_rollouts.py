@@ -133,7 +133,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         for item in reversed(started):
             item.stop()
-        database.cleanup()
+        with contextlib.suppress(Exception):  # the failing case has stopped it already
+            database.cleanup()
 
 
 @pytest.fixture(scope="module")
@@ -285,10 +286,7 @@ def test_a_canary_with_healthy_analysis_reaches_100_percent(
             lambda n=name: settled(cluster, n, "0.2.0"), timeout=180, interval=0.5, what=f"{name} promoted"
         )
     api = rollout(cluster, "conveyor-api")
-    assert (
-        api["status"]["canary"]["weights"]["canary"]["weight"] == 100
-        or api["status"]["currentStepIndex"] == 2
-    )
+    assert api["status"]["currentStepIndex"] == len(api["spec"]["strategy"]["canary"]["steps"])
     assert not api["status"].get("abort")
     # The console's active Service now selects the new pods.
     web = rollout(cluster, "conveyor-web")
