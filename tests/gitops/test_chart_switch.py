@@ -46,10 +46,14 @@ def test_the_analysis_queries_are_the_slo_recording_rules() -> None:
     }
     for metric in template["spec"]["metrics"]:
         query = metric["provider"]["prometheus"]["query"]
-        record, selector = query.split("{", 1)
+        # The SLO's ratio, or 0 when requests were served and none failed (the latency ratio exists).
+        ratio, fallback = query.split(" or on() ")
+        record, selector = ratio.split("{", 1)
         sloth_id = selector.split('"')[1]
         assert (record, sloth_id) in recorded, query
         assert sloth_id == f"conveyor-{metric['name']}"
+        assert fallback == '(0 * slo:sli_error:ratio_rate5m{sloth_id="conveyor-api-latency"})'
+        assert ("slo:sli_error:ratio_rate5m", "conveyor-api-latency") in recorded
 
 
 def test_prod_with_rollouts_is_accepted_and_the_hpa_targets_the_rollout(cluster: ControlPlane) -> None:

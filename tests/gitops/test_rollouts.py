@@ -8,7 +8,8 @@ that evaluates the committed SLO recording rules over a real Conveyor API.
 2. Failing: the API's database is stopped, so its requests fail (503) and the error ratio
    crosses the page threshold; a new release aborts and both return to the stable version.
 
-Test profile: 1 s scrape/evaluation, a canary of one 50 % step and a 10 s pause, analyses of
+Test profile: 3 s scrape/evaluation (a scrape runs the API's readiness check, up to 2 s while
+its database is down), a canary of one 50 % step and a 10 s pause, analyses of
 three 2 s measurements with no failure tolerated. The rules and the thresholds are the chart's.
 """
 
@@ -37,7 +38,10 @@ pytestmark = pytest.mark.timeout(600)
 
 NAMESPACE = "rollouts"
 KINDS = {"ServiceAccount", "ConfigMap", "Service", "Rollout", "AnalysisTemplate"}
-AVAILABILITY = 'slo:sli_error:ratio_rate5m{sloth_id="conveyor-api-availability"}'
+AVAILABILITY = (  # the analysis' query (templates/rollouts.yaml)
+    'slo:sli_error:ratio_rate5m{sloth_id="conveyor-api-availability"}'
+    ' or on() (0 * slo:sli_error:ratio_rate5m{sloth_id="conveyor-api-latency"})'
+)
 MAX_AVAILABILITY_ERRORS = 0.0144  # the chart's default: 14.4 times the 0.1 % error budget
 
 
@@ -54,15 +58,17 @@ class Stack:
 
 
 class Traffic:
-    """The API's own list endpoint (it reads the database) requested every 50 ms until stopped."""
+    """The API's own list endpoint (it reads the database) requested by four clients, each every
+    100 ms (under the per-key rate limit), until stopped. With the database stopped a request
+    waits a second for a connection, hence several clients."""
 
     def __init__(self, client: httpx.Client) -> None:
         self.client = client
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(4)]
 
     def run(self) -> None:
-        while not self.stop.wait(0.05):
+        while not self.stop.wait(0.1):
             with contextlib.suppress(httpx.HTTPError):
                 self.client.get("/jobs", params={"limit": 1})
 
@@ -117,19 +123,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "http://127.0.0.1:9",  # no Alertmanager: the analysis reads recording rules only
             free_port(),
             targets={"conveyor-api": [f"127.0.0.1:{port}"]},
-            interval="1s",
+            interval="3s",  # a scrape runs the readiness check (≤ 2 s with the database down)
         )
         started.append(prometheus)
         client = httpx.Client(
             base_url=f"{api.base_url}/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=5
         )
         traffic = Traffic(client)
-        traffic.thread.start()
+        for thread in traffic.threads:
+            thread.start()
         try:
             yield Stack(database, api, prometheus, client)
         finally:
             traffic.stop.set()
-            traffic.thread.join(10)
+            for thread in traffic.threads:
+                thread.join(10)
     finally:
         for item in reversed(started):
             item.stop()
@@ -184,8 +192,10 @@ def controller(
             process.wait()
 
 
-def release(cluster: ControlPlane, stack: Stack, tag: str) -> None:
-    """The chart with rollouts on, at image tag ``tag``, applied as Argo CD would."""
+def release(cluster: ControlPlane, stack: Stack, tag: str, *, first: bool = False) -> None:
+    """The chart with rollouts on, at image tag ``tag``, applied as Argo CD would. After the
+    first release only the Rollouts change: the Services' selectors then belong to the rollouts
+    controller (it pins them to a pod template hash)."""
     objects = helm_template(
         *REQUIRED,
         "--set",
@@ -206,14 +216,13 @@ def release(cluster: ControlPlane, stack: Stack, tag: str) -> None:
         f"image.tag={tag}",
         namespace=NAMESPACE,
     )
-    apply(
-        cluster,
-        [
-            o
-            for o in objects
-            if o["kind"] in KINDS and "helm.sh/hook" not in o["metadata"].get("annotations", {})
-        ],
-    )
+    kinds = KINDS if first else {"Rollout", "AnalysisTemplate"}
+    kept = [
+        o
+        for o in objects
+        if o["kind"] in kinds and "helm.sh/hook" not in o["metadata"].get("annotations", {})
+    ]
+    apply(cluster, [{**o, "metadata": {**o["metadata"], "namespace": NAMESPACE}} for o in kept])
 
 
 def rollout(cluster: ControlPlane, name: str) -> dict[str, Any]:
@@ -264,7 +273,7 @@ def measured(run: dict[str, Any]) -> list[float]:
 def stable(cluster: ControlPlane, controller: subprocess.Popen[bytes], stack: Stack) -> None:
     """The first release: no analysis for a first rollout, it goes straight to stable."""
     ensure_namespace(cluster, NAMESPACE)
-    release(cluster, stack, "0.1.0")
+    release(cluster, stack, "0.1.0", first=True)
     for name in ("conveyor-api", "conveyor-web"):
         wait_until(
             lambda n=name: settled(cluster, n, "0.1.0"), timeout=120, interval=0.5, what=f"{name} stable"
@@ -305,7 +314,7 @@ def test_a_canary_with_failing_analysis_aborts_back_to_stable(
     stack.database.cleanup()  # the API's database stops: its requests fail with 503
     wait_until(
         lambda: any(v > MAX_AVAILABILITY_ERRORS for v in stack.query(AVAILABILITY)),
-        timeout=90,
+        timeout=120,
         interval=0.5,
         what="the availability error ratio to cross the page threshold",
     )
