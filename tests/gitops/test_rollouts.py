@@ -9,7 +9,7 @@ that evaluates the committed SLO recording rules over a real Conveyor API.
    crosses the page threshold; a new release aborts and both return to the stable version.
 
 Test profile: 3 s scrape/evaluation (a scrape runs the API's readiness check, up to 2 s while
-its database is down), a canary of one 50 % step and a 10 s pause, analyses of
+its database is down), a canary of one 50 % step and an 8 s pause, analyses of
 three 2 s measurements with no failure tolerated. The rules and the thresholds are the chart's.
 """
 
@@ -203,7 +203,7 @@ def release(cluster: ControlPlane, stack: Stack, tag: str, *, first: bool = Fals
         "--set",
         f"rollouts.prometheusAddress={stack.prometheus.url}",
         "--set-json",
-        'rollouts.api.steps=[{"setWeight": 50}, {"pause": {"duration": "10s"}}]',
+        'rollouts.api.steps=[{"setWeight": 50}, {"pause": {"duration": "8s"}}]',
         "--set",
         "rollouts.web.scaleDownDelaySeconds=0",
         "--set",
@@ -331,13 +331,14 @@ def test_a_canary_with_failing_analysis_aborts_back_to_stable(
         assert status["phase"] == "Degraded"
         assert status["stableRS"] == before[name]
         assert not image_of_stable(cluster, name).endswith(":0.3.0")
-        # Back to the stable version: the new pods are scaled away, the stable ones serve.
-        wait_until(
-            lambda n=name: new_pods(cluster, n, "0.3.0") == 0,
-            timeout=120,
-            interval=0.5,
-            what=f"{name}'s new pods to go",
-        )
+    # Back to the stable version: the API's canary pods are scaled away at once; the console's
+    # traffic never left the stable pods (its preview is scaled down after the abort delay).
+    wait_until(
+        lambda: new_pods(cluster, "conveyor-api", "0.3.0") == 0,
+        timeout=120,
+        interval=0.5,
+        what="canary pods to go",
+    )
     active = json.loads(cluster.kubectl("get", "service", "-n", NAMESPACE, "conveyor-web", "-o", "json"))
     assert active["spec"]["selector"]["rollouts-pod-template-hash"] == before["conveyor-web"]
     runs = analysis_runs(cluster, "0.3.0")
