@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +90,13 @@ def applications(root: Path = REPO, applicationset: Path = APPLICATIONSET) -> li
         application["metadata"]["namespace"] = appset["metadata"]["namespace"]
         generated.append(application)
     return generated
+
+
+def main() -> int:
+    """Print the generated Applications (what the ApplicationSet controller would create)."""
+    print(yaml.safe_dump_all(applications(), sort_keys=False), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
