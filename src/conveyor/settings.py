@@ -1,7 +1,9 @@
 """One validated settings object for every process, read from ``CONVEYOR_*`` variables.
 
 Secrets may come from files: ``CONVEYOR_DATABASE_URL_FILE=/run/secrets/db`` is read when
-``CONVEYOR_DATABASE_URL`` is unset. Validation errors name the environment variable.
+``CONVEYOR_DATABASE_URL`` is unset, and re-read when the file changes (``rotating_secret``): a
+rotated database password reaches new connections without a restart. Validation errors name
+the environment variable.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -245,6 +248,51 @@ def require_database_url(settings: Settings) -> str | None:
             "(the embedded database is for local use only)"
         )
     return settings.database_url
+
+
+class SecretFile:
+    """A secret given as a file, re-read whenever the file changes (Kubernetes updates a mounted
+    Secret by swapping a symlink: a new inode). A read that finds the file missing, empty or
+    not ``valid`` keeps the last good value: a rotation half-written is never used."""
+
+    def __init__(self, path: Path, value: str, valid: Callable[[str], bool]) -> None:
+        self.path = path
+        self.value = value
+        self.valid = valid
+        self._seen = self._identity()
+
+    def _identity(self) -> tuple[int, int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def current(self) -> str:
+        identity = self._identity()
+        if identity is None or identity == self._seen:
+            return self.value
+        try:
+            text = self.path.read_text().strip()
+        except OSError:
+            return self.value
+        self._seen = identity
+        if text and self.valid(text):
+            self.value = text
+        return self.value
+
+
+def rotating_secret(field: str, value: str, valid: Callable[[str], bool] = bool) -> Callable[[], str]:
+    """``value`` as a callable returning the secret's current value: it follows
+    ``CONVEYOR_<FIELD>_FILE`` when that file is where ``value`` came from, else stays ``value``."""
+    path = os.environ.get(f"{ENV_PREFIX}{field.upper()}_FILE")
+    if not path or os.environ.get(f"{ENV_PREFIX}{field.upper()}"):
+        return lambda: value
+    try:
+        from_file = Path(path).read_text().strip() == value
+    except OSError:
+        from_file = False
+    return SecretFile(Path(path), value, valid).current if from_file else lambda: value
 
 
 @lru_cache(maxsize=1)

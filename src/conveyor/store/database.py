@@ -10,7 +10,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from conveyor.settings import Settings, require_database_url
+from conveyor.settings import Settings, require_database_url, rotating_secret
 
 Connection = psycopg.AsyncConnection[dict[str, Any]]
 Pool = AsyncConnectionPool[Connection]
@@ -43,9 +43,15 @@ def database_url(settings: Settings) -> str:
     return require_database_url(settings) or start_embedded(settings)
 
 
+def _postgresql_url(text: str) -> bool:
+    return text.split("://", 1)[0] in ("postgresql", "postgres")
+
+
 async def open_pool(url: str, *, size: int, name: str, timeout: float = 5.0) -> Pool:
+    """The pool; each new connection takes the URL's current value, so a password rotated in
+    CONVEYOR_DATABASE_URL_FILE is used from the next connection on (open ones keep working)."""
     pool: Pool = AsyncConnectionPool(
-        url,
+        rotating_secret("database_url", url, _postgresql_url),
         min_size=1,
         max_size=size,
         kwargs={"autocommit": True, "row_factory": dict_row, "application_name": name},

@@ -79,11 +79,30 @@ seccompProfile:
 
 {{/* The database URL, from the user's Secret; the chart never holds it. */}}
 {{- define "conveyor.databaseEnv" -}}
+{{- if .Values.database.mountAsFile -}}
+- name: CONVEYOR_DATABASE_URL_FILE
+  value: /run/secrets/conveyor-database/{{ .Values.database.key }}
+{{- else -}}
 - name: CONVEYOR_DATABASE_URL
   valueFrom:
     secretKeyRef:
       name: {{ .Values.database.existingSecret }}
       key: {{ .Values.database.key }}
+{{- end }}
+{{- end -}}
+
+{{/* The database Secret as files (database.mountAsFile): read again when rotated. */}}
+{{- define "conveyor.databaseVolume" -}}
+- name: database
+  secret:
+    secretName: {{ .Values.database.existingSecret }}
+    defaultMode: 0400
+{{- end -}}
+
+{{- define "conveyor.databaseMount" -}}
+- name: database
+  mountPath: /run/secrets/conveyor-database
+  readOnly: true
 {{- end -}}
 
 {{- define "conveyor.redisEnv" -}}
@@ -133,4 +152,47 @@ seccompProfile:
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- end -}}
+
+{{/* "true" when the component (ctx: root, component) is an Argo Rollout, else "". */}}
+{{- define "conveyor.isRollout" -}}
+{{- if and .root.Values.rollouts.enabled (has .component (list "api" "web")) }}true{{ end -}}
+{{- end -}}
+
+{{/* The kind autoscalers and budgets target for a component (ctx: root, component). */}}
+{{- define "conveyor.workloadRef" -}}
+{{- if include "conveyor.isRollout" . -}}
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+{{- else -}}
+apiVersion: apps/v1
+kind: Deployment
+{{- end }}
+{{- end -}}
+
+{{/* A Rollout's strategy: the api as a canary whose analysis runs from its first step, web
+     blue-green with the analysis before the switch. Both abort (back to stable) on failure. */}}
+{{- define "conveyor.rolloutStrategy" -}}
+{{- $fullname := include "conveyor.fullname" .root -}}
+{{- $rollouts := .root.Values.rollouts -}}
+{{- if eq .component "api" -}}
+canary:
+  maxSurge: 1
+  maxUnavailable: 0
+  analysis:
+    templates:
+      - templateName: {{ $fullname }}-slo
+    startingStep: 1
+  steps:
+    {{- toYaml $rollouts.api.steps | nindent 4 }}
+{{- else -}}
+blueGreen:
+  activeService: {{ $fullname }}-web
+  previewService: {{ $fullname }}-web-preview
+  autoPromotionEnabled: true
+  scaleDownDelaySeconds: {{ $rollouts.web.scaleDownDelaySeconds }}
+  prePromotionAnalysis:
+    templates:
+      - templateName: {{ $fullname }}-slo
+{{- end }}
 {{- end -}}
