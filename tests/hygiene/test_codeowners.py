@@ -4,6 +4,7 @@ whose pattern matches no file protects nothing and hides a renamed path)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -11,13 +12,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 CODEOWNERS = REPO / ".github" / "CODEOWNERS"
+# GitHub accepts @user, @org/team-name and an email address as an owner.
+OWNER = re.compile(r"@[\w.-]+(/[\w.-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+")
 MATCHER = REPO / ".cache" / "tools" / "bin" / "codeowners"
 
 
 def tracked_files() -> list[str]:
-    listing = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, text=True
-    )
+    listing = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, text=True)
     return [name for name in listing.stdout.split("\0") if name]
 
 
@@ -72,4 +73,4 @@ def test_owners_are_github_teams_or_users() -> None:
         pattern, *names = rule.split()
         assert names, f"rule without owners: {pattern}"
         for name in names:
-            assert name.startswith("@") or "@" in name, f"{pattern}: owner {name!r} is no @user, @org/team or email"
+            assert OWNER.fullmatch(name), f"{pattern}: owner {name!r} is no @user, @org/team or email"

@@ -23,9 +23,7 @@ def check(paths: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_tracked_files_follow_editorconfig() -> None:
-    listing = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, text=True
-    )
+    listing = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, text=True)
     files = [name for name in listing.stdout.split("\0") if name and (REPO / name).is_file()]
     result = check(files, REPO)
     assert result.returncode == 0, result.stdout + result.stderr
