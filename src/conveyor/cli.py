@@ -171,8 +171,12 @@ def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except ApiError as exc:
-        lines = [str(exc)] + [f"  {e['field']}: {e['message']}" for e in exc.problem.get("errors", [])]
-        fail("\n".join(lines))
+        errors = exc.problem.get("errors", [])
+        if not errors:
+            fail(str(exc))
+        # The problem's detail repeats its errors in one line: print each error once, on its own.
+        title = exc.problem.get("title") or "invalid request"
+        fail("\n".join([f"{exc.status}: {title}", *(f"  {e['field']}: {e['message']}" for e in errors)]))
     except OSError as exc:
         fail(f"cannot reach the API: {exc}")
 
