@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from conveyor.api import API_PREFIX
-from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep
+from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep, SettingsDep
+from conveyor.api.destinations import refuse_private_http_targets
 from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.params import IdPath
@@ -39,8 +40,10 @@ async def create_schedule(
     spec: ScheduleSpec,
     schedules: SchedulesDep,
     principal: CanWriteSchedules,
+    settings: SettingsDep,
     _idempotent: Annotated[None, idempotent(Replay("schedule", _current_schedule))],
 ) -> Schedule:
+    refuse_private_http_targets([("job.", spec.job)], settings)
     return await schedules.create(spec, created_by=principal.user_id)
 
 
@@ -96,8 +99,14 @@ def _schedule_or_404(schedule: Schedule | None, schedule_id: int) -> Schedule:
 
 @router.patch("/schedules/{schedule_id}", response_model=Schedule)
 async def update_schedule(
-    schedule_id: IdPath, update: ScheduleUpdate, schedules: SchedulesDep, _: CanWriteSchedules
+    schedule_id: IdPath,
+    update: ScheduleUpdate,
+    schedules: SchedulesDep,
+    _: CanWriteSchedules,
+    settings: SettingsDep,
 ) -> Schedule:
+    if update.job is not None:
+        refuse_private_http_targets([("job.", update.job)], settings)
     changes = update.model_dump(exclude_unset=True)
     if nulls := [field for field, value in changes.items() if value is None]:
         errors = [{"field": field, "message": "cannot be null"} for field in nulls]
