@@ -11,6 +11,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import TypeAdapter
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -201,8 +202,26 @@ def when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%m-%d %H:%M:%S") if moment else ""
 
 
+def compact_table(*headers: str, whole: tuple[str, ...] = ()) -> Table:
+    """A table that fits an 80-column terminal: light borders, times in UTC said once in the
+    caption, the short columns in ``whole`` (ids, states, times) never wrapped; names fold."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), caption="times in UTC")
+    for header in headers:
+        table.add_column(header, no_wrap=header in whole, overflow="fold")
+    return table
+
+
 def jobs_table(items: list[Job]) -> Table:
-    table = Table("id", "type", "queue", "state", "attempts", "created (UTC)", "finished (UTC)")
+    table = compact_table(
+        "id",
+        "type",
+        "queue",
+        "state",
+        "tries",
+        "created",
+        "finished",
+        whole=("id", "state", "tries", "created", "finished"),
+    )
     for j in items:
         table.add_row(
             str(j.id),
@@ -325,7 +344,16 @@ def schedules_list(as_json: AsJson = False) -> None:
     if as_json:
         print_json(page)
         return
-    table = Table("id", "name", "cron", "timezone", "job type", "enabled", "next fire (UTC)")
+    table = compact_table(
+        "id",
+        "name",
+        "cron",
+        "timezone",
+        "job type",
+        "enabled",
+        "next fire",
+        whole=("id", "enabled", "next fire"),
+    )
     for s in page.items:
         table.add_row(
             str(s.id), s.name, s.cron, s.timezone, s.job["type"], str(s.enabled), when(s.next_fire_at)
