@@ -42,11 +42,13 @@ up: $(VENV)/.synced $(WEB_ASSETS) ## Run the whole platform locally (embedded Po
 
 test: lint typecheck unit ## Everything CI runs
 
-# Services the tests start themselves, when the machine lacks the binary.
+# Services the tests start themselves, when the machine lacks the binary (PgBouncer: the engine's
+# crash and exactly-once tests also run through it in transaction pooling mode).
 # Chromium is the browser the console's end-to-end tests drive (Playwright never downloads one).
-test-deps: ## Install system packages the tests need (redis-server, chromium) when missing
+test-deps: ## Install system packages the tests need (redis-server, pgbouncer, chromium) when missing
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	[ -x /usr/sbin/pgbouncer ] || missing="$$missing pgbouncer"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -z "$$missing" ] || { \
 	  if [ "$$(id -u)" = 0 ]; then \

@@ -129,6 +129,7 @@ async def _serve(
         size=min(settings.database_pool_size, 10),
         name=f"conveyor-{service}",
         timeout=settings.database_timeout,
+        prepared_statements=settings.database_prepared_statements,
     )
     expected = migrate.head_revision()
 

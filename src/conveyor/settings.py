@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     worker_shutdown_grace: float = Field(default=25.0, ge=0, le=3600)
     listen_notify: bool = Field(default=True, description="Off behind transaction-pooling proxies.")
+    database_prepared_statements: bool = Field(
+        default=True,
+        description="Server-side prepared statements for repeated queries; off behind a "
+        "transaction-pooling proxy that does not track them (PgBouncer before 1.21).",
+    )
 
     default_max_attempts: int = Field(default=5, ge=1, le=100)
     default_timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
