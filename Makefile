@@ -12,7 +12,7 @@ PY_PATHS := src tests scripts $(wildcard bench)
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: up test test-deps web-assets screenshots lint typecheck unit format docs clean help
+.PHONY: up dev test test-deps web-assets screenshots lint typecheck unit format docs clean help
 .DEFAULT_GOAL := help
 
 help: ## List the targets
@@ -39,6 +39,9 @@ web-assets: $(WEB_ASSETS) ## Install the console's browser assets (HTMX) from th
 
 up: $(VENV)/.synced $(WEB_ASSETS) ## Run the whole platform locally (embedded PostgreSQL in .conveyor/)
 	$(BIN)/conveyor up
+
+dev: $(VENV)/.synced $(WEB_ASSETS) ## `make up` that restarts the processes when a source file changes
+	$(BIN)/conveyor up --reload
 
 test: lint typecheck unit ## Everything CI runs
 

@@ -54,11 +54,18 @@ def settings() -> Settings:
 
 
 @app.command()
-def up() -> None:
+def up(
+    reload: Annotated[
+        bool, typer.Option("--reload", help="Restart the processes when a source file changes.")
+    ] = False,
+    watch: Annotated[
+        list[Path] | None, typer.Option(help="Folder to watch with --reload; default the package.")
+    ] = None,
+) -> None:
     """Run the whole platform locally (embedded PostgreSQL in .conveyor/ unless configured)."""
     from conveyor.local import up as run_up
 
-    raise typer.Exit(run_up(settings()))
+    raise typer.Exit(run_up(settings(), reload=reload, watch=watch))
 
 
 @app.command()
