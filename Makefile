@@ -37,8 +37,8 @@ $(WEB_ASSETS): $(WEB)/package-lock.json scripts/web_assets.py
 
 web-assets: $(WEB_ASSETS) ## Install the console's browser assets (HTMX) from the npm registry
 
-up: $(VENV)/.synced $(WEB_ASSETS) ## Run the whole platform locally (embedded PostgreSQL in .conveyor/)
-	$(BIN)/conveyor up
+up: $(VENV)/.synced $(WEB_ASSETS) ## Run the whole platform locally (embedded PostgreSQL in .conveyor/; HTTPS=1: over TLS)
+	$(BIN)/conveyor up $(if $(HTTPS),--https)
 
 dev: $(VENV)/.synced $(WEB_ASSETS) ## `make up` that restarts the processes when a source file changes
 	$(BIN)/conveyor up --reload

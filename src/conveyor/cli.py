@@ -61,11 +61,18 @@ def up(
     watch: Annotated[
         list[Path] | None, typer.Option(help="Folder to watch with --reload; default the package.")
     ] = None,
+    https: Annotated[
+        bool, typer.Option("--https", help="Serve the API and console over TLS from a local CA.")
+    ] = False,
 ) -> None:
     """Run the whole platform locally (embedded PostgreSQL in .conveyor/ unless configured)."""
     from conveyor.local import up as run_up
 
-    raise typer.Exit(run_up(settings(), reload=reload, watch=watch))
+    try:
+        code = run_up(settings(), reload=reload, watch=watch, https=https)
+    except RuntimeError as exc:
+        fail(str(exc), 2)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -172,7 +179,7 @@ def client() -> Client:
         key = path.read_text().strip() if path.exists() else None
     if not key:
         fail("no API key: set CONVEYOR_API_KEY (or run `conveyor up`, which saves one)", 2)
-    return Client(s.api_url, key)
+    return Client(s.api_url, key, ca_file=s.api_ca_file)
 
 
 def call(fn: Any, *args: Any, **kwargs: Any) -> Any:

@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 from rich.console import Console
 
+from conveyor.local_tls import ensure_local_tls
 from conveyor.settings import Settings
 from conveyor.store import migrate
 from conveyor.store.database import database_url, open_pool
@@ -139,7 +140,9 @@ def watch_for_changes(paths: list[Path], changed: threading.Event, stop: threadi
         changed.set()
 
 
-def up(settings: Settings, *, reload: bool = False, watch: list[Path] | None = None) -> int:
+def up(
+    settings: Settings, *, reload: bool = False, watch: list[Path] | None = None, https: bool = False
+) -> int:
     """Run the platform; with ``reload``, restart every process when a file under ``watch``
     (default: the conveyor package) changes — the API and console reload, the worker and
     scheduler drain and restart, the embedded database keeps running."""
@@ -151,9 +154,21 @@ def up(settings: Settings, *, reload: bool = False, watch: list[Path] | None = N
     key, created = asyncio.run(ensure_admin_key(settings, url))
     password, new_password = asyncio.run(ensure_admin_password(settings, url))
 
-    api = f"http://{settings.api_host}:{settings.api_port}"
+    scheme = "https" if https else "http"
+    api = f"{scheme}://{settings.api_host}:{settings.api_port}"
     # The console talks to this API, whatever CONVEYOR_API_URL says for the CLI.
     env = {**os.environ, "CONVEYOR_DATABASE_URL": url, "CONVEYOR_API_URL": api, "PYTHONUNBUFFERED": "1"}
+    tls = None
+    if https:
+        tls = ensure_local_tls(settings.home, (settings.api_host, settings.web_host))
+        env.update(
+            {
+                "CONVEYOR_TLS_CERT_FILE": str(tls.cert_file),
+                "CONVEYOR_TLS_KEY_FILE": str(tls.key_file),
+                "CONVEYOR_API_CA_FILE": str(tls.ca_file),
+                "CONVEYOR_COOKIE_SECURE": "true",
+            }
+        )
     # The console signs users in from this machine: the API believes the browser address it
     # forwards, so that failed sign-ins are limited per browser, not for the console as a whole.
     env.setdefault("CONVEYOR_TRUSTED_PROXIES", "127.0.0.1,::1")
@@ -171,11 +186,14 @@ def up(settings: Settings, *, reload: bool = False, watch: list[Path] | None = N
         child.start(env, log_dir)
 
     console.print(f"[bold green]Conveyor is up[/] (data in {settings.home.resolve()})")
-    console.print(f"  console    http://{settings.web_host}:{settings.web_port}/   (sign in: see below)")
+    console.print(f"  console    {scheme}://{settings.web_host}:{settings.web_port}/   (sign in: see below)")
     console.print(f"  API        {api}/api/v1   docs {api}/api/docs")
     console.print(f"  worker     http://{settings.probes_host}:{settings.worker_port}/metrics")
     console.print(f"  scheduler  http://{settings.probes_host}:{settings.scheduler_port}/metrics")
     console.print(f"  logs       {log_dir.resolve()}/*.log")
+    if tls:
+        console.print(f"  HTTPS CA   {tls.ca_file.resolve()}", highlight=False, soft_wrap=True)
+        console.print("             trust it in your browser; the CLI: CONVEYOR_API_CA_FILE=<that path>")
     # Printed once, when created: terminals are scrolled back, recorded and shared.
     console.print(
         secret_line("admin key", key, created, admin_key_path(settings)),

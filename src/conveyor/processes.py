@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 
 import structlog
 import uvicorn
@@ -63,6 +64,7 @@ def _serve_http(
     grace: int,
     access_log: bool = True,
     trusted_proxies: list[str] | None = None,
+    tls: tuple[Path, Path] | None = None,
 ) -> bool:
     """Serve an ASGI app until SIGTERM/SIGINT; False if it never started (lifespan failed,
     and uvicorn has logged why). The client address is the TCP peer, or, when the peer is one
@@ -80,6 +82,8 @@ def _serve_http(
             timeout_graceful_shutdown=grace,
             # Requests uvicorn cannot parse are answered in problem+json like every other error.
             http=ProblemH11Protocol,
+            ssl_certfile=tls[0] if tls else None,
+            ssl_keyfile=tls[1] if tls else None,
         )
     )
 
@@ -91,11 +95,19 @@ def _serve_http(
     return bool(server.started)
 
 
+def _tls(settings: Settings) -> tuple[Path, Path] | None:
+    if settings.tls_cert_file and settings.tls_key_file:
+        return settings.tls_cert_file, settings.tls_key_file
+    return None
+
+
 def run_api(settings: Settings, port: int, host: str) -> None:
     url = _setup("api", settings)
     log.info("api_starting", port=port, host=host)
     app = create_app(settings, url)
-    if not _serve_http(app, host, port, grace=20, trusted_proxies=settings.trusted_proxy_list):
+    if not _serve_http(
+        app, host, port, grace=20, trusted_proxies=settings.trusted_proxy_list, tls=_tls(settings)
+    ):
         raise SystemExit(3)
     log.info("api_exited")
 
@@ -107,7 +119,7 @@ def run_web(settings: Settings, port: int, host: str) -> None:
     configure_logging("web", settings.log_level)
     configure_tracing("web")
     log.info("web_starting", port=port, host=host, api_url=settings.api_url)
-    _serve_http(create_web_app(settings), host, port, grace=10, access_log=False)
+    _serve_http(create_web_app(settings), host, port, grace=10, access_log=False, tls=_tls(settings))
     log.info("web_exited")
 
 

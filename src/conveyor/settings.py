@@ -100,6 +100,17 @@ class Settings(BaseSettings):
     session_ttl_seconds: float = Field(
         default=8 * 3600, ge=1, le=30 * 86400, description="Console session lifetime."
     )
+    tls_cert_file: Path | None = Field(
+        default=None,
+        description="PEM certificate (with its chain) the API and the console serve HTTPS with; "
+        "set with CONVEYOR_TLS_KEY_FILE. Unset: plain HTTP (behind a TLS-terminating proxy).",
+    )
+    tls_key_file: Path | None = Field(default=None, description="PEM private key of CONVEYOR_TLS_CERT_FILE.")
+    api_ca_file: Path | None = Field(
+        default=None,
+        description="PEM CA bundle the console and the CLI trust for CONVEYOR_API_URL (a private "
+        "or local CA); unset: the system's trust store.",
+    )
     cookie_secure: bool = Field(
         default=True, description="Session cookie only over HTTPS (localhost counts)."
     )
@@ -200,6 +211,16 @@ class Settings(BaseSettings):
                 "CONVEYOR_OIDC_CLIENT_ID and CONVEYOR_OIDC_REDIRECT_URL are required "
                 "with CONVEYOR_OIDC_ISSUER"
             )
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("CONVEYOR_TLS_CERT_FILE and CONVEYOR_TLS_KEY_FILE go together: set both")
+        for variable, path in (
+            ("CONVEYOR_TLS_CERT_FILE", self.tls_cert_file),
+            ("CONVEYOR_TLS_KEY_FILE", self.tls_key_file),
+            ("CONVEYOR_API_CA_FILE", self.api_ca_file),
+        ):
+            if path is not None and not os.access(path, os.R_OK):
+                reason = "does not exist" if not path.exists() else "is not readable"
+                raise ValueError(f"{variable}: {path} {reason}")
         if self.backoff_max_seconds < self.backoff_base_seconds:
             raise ValueError("CONVEYOR_BACKOFF_MAX_SECONDS must be >= CONVEYOR_BACKOFF_BASE_SECONDS")
         return self

@@ -64,7 +64,7 @@ def _back(request: Request) -> str:
 
 
 def create_web_app(settings: Settings, *, transport: object = None) -> FastAPI:
-    gateway = Gateway(settings.api_url, transport=transport)
+    gateway = Gateway(settings.api_url, transport=transport, ca_file=settings.api_ca_file)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
