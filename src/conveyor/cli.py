@@ -90,7 +90,7 @@ def web(port: Port = None, host: Host = "") -> None:
     from conveyor.processes import run_web
 
     s = settings()
-    run_web(s, port or s.web_port, host or s.web_host)
+    _run(run_web, s, port or s.web_port, host or s.web_host)
 
 
 @app.command()
@@ -112,12 +112,15 @@ def scheduler(port: Port = None, host: Host = "") -> None:
 
 
 def _run(target: Any, s: Settings, port: int, host: str) -> None:
+    from conveyor.flags import FlagFileError
     from conveyor.store.migrate import SchemaNotReady
 
     try:
         target(s, port, host)
     except SchemaNotReady as exc:
         fail(str(exc))
+    except FlagFileError as exc:
+        fail(str(exc), 2)
 
 
 @app.command()

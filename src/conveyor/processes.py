@@ -16,6 +16,7 @@ import structlog
 import uvicorn
 from starlette.types import ASGIApp
 
+from conveyor import flags
 from conveyor.api.app import create_app, engine_defaults
 from conveyor.engine.jobs import Jobs
 from conveyor.engine.maintenance import Leadership, Maintenance, MaintenanceConfig
@@ -36,6 +37,7 @@ log = structlog.get_logger("conveyor")
 def _setup(service: str, settings: Settings) -> str:
     configure_logging(service, settings.log_level)
     configure_tracing(service)
+    flags.configure(settings.flags_file)
     url = database_url(settings)
     migrate.startup_schema_check(url)
     return url
@@ -118,6 +120,7 @@ def run_web(settings: Settings, port: int, host: str) -> None:
 
     configure_logging("web", settings.log_level)
     configure_tracing("web")
+    flags.configure(settings.flags_file)
     log.info("web_starting", port=port, host=host, api_url=settings.api_url)
     _serve_http(create_web_app(settings), host, port, grace=10, access_log=False, tls=_tls(settings))
     log.info("web_exited")

@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     session_ttl_seconds: float = Field(
         default=8 * 3600, ge=1, le=30 * 86400, description="Console session lifetime."
     )
+    flags_file: Path | None = Field(
+        default=None,
+        description="Feature flags in flagd's file format (OpenFeature); unset: every flag at its default.",
+    )
     tls_cert_file: Path | None = Field(
         default=None,
         description="PEM certificate (with its chain) the API and the console serve HTTPS with; "
