@@ -112,15 +112,17 @@ def scheduler(port: Port = None, host: Host = "") -> None:
 
 
 def _run(target: Any, s: Settings, port: int, host: str) -> None:
-    from conveyor.flags import FlagFileError
+    from conveyor import flags
     from conveyor.store.migrate import SchemaNotReady
 
     try:
         target(s, port, host)
     except SchemaNotReady as exc:
         fail(str(exc))
-    except FlagFileError as exc:
+    except flags.FlagFileError as exc:
         fail(str(exc), 2)
+    finally:
+        flags.shutdown()
 
 
 @app.command()

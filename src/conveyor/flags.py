@@ -61,6 +61,12 @@ def configure(path: Path | None) -> None:
     )
 
 
+def shutdown() -> None:
+    """Stop the provider's file watcher (a thread that would otherwise hold the process up to
+    its poll interval after the server has stopped)."""
+    api.shutdown()
+
+
 def enabled(
     flag: Flag, *, user_id: int | None = None, role: str | None = None, email: str | None = None
 ) -> bool:

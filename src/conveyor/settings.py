@@ -159,6 +159,12 @@ class Settings(BaseSettings):
                     raise ValueError(f"{file_var}: cannot read {path}: {exc.strerror}") from exc
         return data
 
+    @field_validator("flags_file", "tls_cert_file", "tls_key_file", "api_ca_file", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value: object) -> object:
+        # An empty variable (VAR= in a .env or Compose file) means unset, not the current folder.
+        return None if value == "" else value
+
     @field_validator("database_url")
     @classmethod
     def _url_scheme(cls, value: str | None) -> str | None:
