@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from conveyor.api import API_PREFIX
+from conveyor.api.conditional import conditional
 from conveyor.api.deprecation import PAUSED_FIELD_SUNSET, announce_deprecation
 from conveyor.api.deps import (
     CanReadJobs,
@@ -181,9 +182,13 @@ async def _job_or_404(jobs: JobsDep, job_id: int) -> Job:
     return job
 
 
-@router.get("/jobs/{job_id}", response_model=Job)
-async def get_job(job_id: IdPath, jobs: JobsDep, _: CanReadJobs, view: PayloadViewDep) -> Job:
-    return view.job(await _job_or_404(jobs, job_id))
+@router.get(
+    "/jobs/{job_id}", response_model=Job, responses={304: {"description": "Not Modified (If-None-Match)"}}
+)
+async def get_job(
+    request: Request, job_id: IdPath, jobs: JobsDep, _: CanReadJobs, view: PayloadViewDep
+) -> Response:
+    return conditional(request, view.job(await _job_or_404(jobs, job_id)))
 
 
 @router.get("/jobs/{job_id}/events", response_model=list[JobEvent])

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from conveyor.api import API_PREFIX
+from conveyor.api.conditional import conditional
 from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep, SettingsDep
 from conveyor.api.destinations import refuse_private_http_targets
 from conveyor.api.idempotency import Replay, idempotent
@@ -62,11 +63,16 @@ async def list_schedules(
     )
 
 
-@router.get("/schedules/{schedule_id}", response_model=Schedule)
+@router.get(
+    "/schedules/{schedule_id}",
+    response_model=Schedule,
+    responses={304: {"description": "Not Modified (If-None-Match)"}},
+)
 async def get_schedule(
-    schedule_id: IdPath, schedules: SchedulesDep, _: CanReadSchedules, view: PayloadViewDep
-) -> Schedule:
-    return view.schedule(_schedule_or_404(await schedules.get(schedule_id), schedule_id))
+    request: Request, schedule_id: IdPath, schedules: SchedulesDep, _: CanReadSchedules, view: PayloadViewDep
+) -> Response:
+    schedule = view.schedule(_schedule_or_404(await schedules.get(schedule_id), schedule_id))
+    return conditional(request, schedule)
 
 
 class ScheduleUpdate(InputModel):
