@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -133,6 +134,68 @@ def migrate() -> None:
 
     revision = migrations.upgrade(database_url(settings()))
     out.print(f"database schema at revision {revision}")
+
+
+@app.command()
+def seed(
+    jobs: Annotated[
+        int, typer.Option("--jobs", help="How many jobs, across every state (at most 100,000).")
+    ] = 1000,
+    force: Annotated[
+        bool, typer.Option("--force", help="Seed a non-empty production database anyway.")
+    ] = False,
+) -> None:
+    """Fill the database with a realistic installation: users, queues with limits, schedules,
+    webhooks and jobs in every state with their history. Safe to run again."""
+    from rich.progress import Progress
+
+    from conveyor.api.app import engine_defaults
+    from conveyor.engine.jobs import Jobs
+    from conveyor.engine.schedules import Schedules
+    from conveyor.handlers import discover
+    from conveyor.seed import MAX_JOBS, SeedRefused
+    from conveyor.seed import seed as run_seed
+    from conveyor.store.database import database_url, open_pool
+    from conveyor.store.migrate import SchemaNotReady, ensure_migrated
+
+    if not 0 <= jobs <= MAX_JOBS:
+        fail(f"--jobs must be between 0 and {MAX_JOBS:,}, not {jobs:,}", 2)
+    s = settings()
+    url = database_url(s)
+    try:
+        ensure_migrated(url)
+    except SchemaNotReady as exc:
+        fail(str(exc))
+
+    async def fill(advance: Callable[[int], None]) -> Any:
+        pool = await open_pool(url, size=2, name="conveyor-seed")
+        try:
+            await pool.wait()
+            engine = Jobs(pool, discover(), engine_defaults(s))
+            return await run_seed(
+                pool,
+                engine,
+                Schedules(engine, misfire_grace=s.misfire_grace_seconds),
+                count=jobs,
+                production=s.env == "production",
+                force=force,
+                progress=advance,
+            )
+        finally:
+            await pool.close()
+
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("seeding jobs", total=jobs)
+        try:
+            report = asyncio.run(fill(lambda n: bar.advance(task, n)))
+        except SeedRefused as exc:
+            fail(str(exc), 2)
+    added = ", ".join(f"{n:,} {state}" for state, n in sorted(report.jobs.items())) or "none (already there)"
+    out.print(
+        f"seeded {report.users} users, {report.queues} queues, {report.schedules} schedules, "
+        f"{report.webhooks} webhook; jobs added: {added}",
+        highlight=False,
+    )
 
 
 # -- admin -------------------------------------------------------------------------------------
