@@ -12,7 +12,7 @@ PY_PATHS := src tests scripts $(wildcard bench)
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: up test test-deps web-assets screenshots lint typecheck unit format docs clean help
+.PHONY: up dev test test-deps web-assets screenshots lint typecheck unit format docs clean help
 .DEFAULT_GOAL := help
 
 help: ## List the targets
@@ -37,16 +37,21 @@ $(WEB_ASSETS): $(WEB)/package-lock.json scripts/web_assets.py
 
 web-assets: $(WEB_ASSETS) ## Install the console's browser assets (HTMX) from the npm registry
 
-up: $(VENV)/.synced $(WEB_ASSETS) ## Run the whole platform locally (embedded PostgreSQL in .conveyor/)
-	$(BIN)/conveyor up
+up: $(VENV)/.synced $(WEB_ASSETS) ## Run the whole platform locally (embedded PostgreSQL in .conveyor/; HTTPS=1: over TLS)
+	$(BIN)/conveyor up $(if $(HTTPS),--https)
+
+dev: $(VENV)/.synced $(WEB_ASSETS) ## `make up` that restarts the processes when a source file changes
+	$(BIN)/conveyor up --reload
 
 test: lint typecheck unit ## Everything CI runs
 
-# Services the tests start themselves, when the machine lacks the binary.
+# Services the tests start themselves, when the machine lacks the binary (PgBouncer: the engine's
+# crash and exactly-once tests also run through it in transaction pooling mode).
 # Chromium is the browser the console's end-to-end tests drive (Playwright never downloads one).
-test-deps: ## Install system packages the tests need (redis-server, chromium) when missing
+test-deps: ## Install system packages the tests need (redis-server, pgbouncer, chromium) when missing
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	[ -x /usr/sbin/pgbouncer ] || missing="$$missing pgbouncer"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -z "$$missing" ] || { \
 	  if [ "$$(id -u)" = 0 ]; then \

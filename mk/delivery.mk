@@ -13,8 +13,8 @@ GO_TOOLS       := .cache/tools/bin
 WORKFLOWS      := .github/workflows
 
 .PHONY: delivery-tools shellcheck-tool security actionlint zizmor dependabot-check workflow-lint \
-        bandit secrets config-scan licences delivery-test sign verify image-sbom \
-        pre-commit dora promote smoke-test release-notes chart-package coverage ops-checks
+	bandit secrets config-scan licences delivery-test sign verify image-sbom \
+	pre-commit dora promote smoke-test release-notes chart-package coverage ops-checks
 
 $(DBIN)/.synced: $(UV) $(DELIVERY)/tools/pyproject.toml $(DELIVERY)/tools/uv.lock
 	UV_PROJECT_ENVIRONMENT=$(abspath $(DELIVERY_VENV)) $(UV) sync --project $(DELIVERY)/tools \

@@ -8,7 +8,7 @@ IMAGE_SCRIPTS := scripts/image
 IMAGE_TOOLS   := .cache/image/tools/bin
 
 .PHONY: image image-base image-tools image-test image-checks image-shellcheck hadolint \
-        compose-check compose-up compose-down sbom
+	compose-check compose-up compose-down sbom
 
 image-tools: ## Install the container tools when missing (apt + a tools venv)
 	@bash $(IMAGE_SCRIPTS)/tools.sh

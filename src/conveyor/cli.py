@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import TypeAdapter
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -54,11 +56,25 @@ def settings() -> Settings:
 
 
 @app.command()
-def up() -> None:
+def up(
+    reload: Annotated[
+        bool, typer.Option("--reload", help="Restart the processes when a source file changes.")
+    ] = False,
+    watch: Annotated[
+        list[Path] | None, typer.Option(help="Folder to watch with --reload; default the package.")
+    ] = None,
+    https: Annotated[
+        bool, typer.Option("--https", help="Serve the API and console over TLS from a local CA.")
+    ] = False,
+) -> None:
     """Run the whole platform locally (embedded PostgreSQL in .conveyor/ unless configured)."""
     from conveyor.local import up as run_up
 
-    raise typer.Exit(run_up(settings()))
+    try:
+        code = run_up(settings(), reload=reload, watch=watch, https=https)
+    except RuntimeError as exc:
+        fail(str(exc), 2)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -76,7 +92,7 @@ def web(port: Port = None, host: Host = "") -> None:
     from conveyor.processes import run_web
 
     s = settings()
-    run_web(s, port or s.web_port, host or s.web_host)
+    _run(run_web, s, port or s.web_port, host or s.web_host)
 
 
 @app.command()
@@ -98,12 +114,17 @@ def scheduler(port: Port = None, host: Host = "") -> None:
 
 
 def _run(target: Any, s: Settings, port: int, host: str) -> None:
+    from conveyor import flags
     from conveyor.store.migrate import SchemaNotReady
 
     try:
         target(s, port, host)
     except SchemaNotReady as exc:
         fail(str(exc))
+    except flags.FlagFileError as exc:
+        fail(str(exc), 2)
+    finally:
+        flags.shutdown()
 
 
 @app.command()
@@ -114,6 +135,68 @@ def migrate() -> None:
 
     revision = migrations.upgrade(database_url(settings()))
     out.print(f"database schema at revision {revision}")
+
+
+@app.command()
+def seed(
+    jobs: Annotated[
+        int, typer.Option("--jobs", help="How many jobs, across every state (at most 100,000).")
+    ] = 1000,
+    force: Annotated[
+        bool, typer.Option("--force", help="Seed a non-empty production database anyway.")
+    ] = False,
+) -> None:
+    """Fill the database with a realistic installation: users, queues with limits, schedules,
+    webhooks and jobs in every state with their history. Safe to run again."""
+    from rich.progress import Progress
+
+    from conveyor.api.app import engine_defaults
+    from conveyor.engine.jobs import Jobs
+    from conveyor.engine.schedules import Schedules
+    from conveyor.handlers import discover
+    from conveyor.seed import MAX_JOBS, SeedRefused
+    from conveyor.seed import seed as run_seed
+    from conveyor.store.database import database_url, open_pool
+    from conveyor.store.migrate import SchemaNotReady, ensure_migrated
+
+    if not 0 <= jobs <= MAX_JOBS:
+        fail(f"--jobs must be between 0 and {MAX_JOBS:,}, not {jobs:,}", 2)
+    s = settings()
+    url = database_url(s)
+    try:
+        ensure_migrated(url)
+    except SchemaNotReady as exc:
+        fail(str(exc))
+
+    async def fill(advance: Callable[[int], None]) -> Any:
+        pool = await open_pool(url, size=2, name="conveyor-seed")
+        try:
+            await pool.wait()
+            engine = Jobs(pool, discover(), engine_defaults(s))
+            return await run_seed(
+                pool,
+                engine,
+                Schedules(engine, misfire_grace=s.misfire_grace_seconds),
+                count=jobs,
+                production=s.env == "production",
+                force=force,
+                progress=advance,
+            )
+        finally:
+            await pool.close()
+
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("seeding jobs", total=jobs)
+        try:
+            report = asyncio.run(fill(lambda n: bar.advance(task, n)))
+        except SeedRefused as exc:
+            fail(str(exc), 2)
+    added = ", ".join(f"{n:,} {state}" for state, n in sorted(report.jobs.items())) or "none (already there)"
+    out.print(
+        f"seeded {report.users} users, {report.queues} queues, {report.schedules} schedules, "
+        f"{report.webhooks} webhook; jobs added: {added}",
+        highlight=False,
+    )
 
 
 # -- admin -------------------------------------------------------------------------------------
@@ -169,15 +252,19 @@ def client() -> Client:
         key = path.read_text().strip() if path.exists() else None
     if not key:
         fail("no API key: set CONVEYOR_API_KEY (or run `conveyor up`, which saves one)", 2)
-    return Client(s.api_url, key)
+    return Client(s.api_url, key, ca_file=s.api_ca_file)
 
 
 def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except ApiError as exc:
-        lines = [str(exc)] + [f"  {e['field']}: {e['message']}" for e in exc.problem.get("errors", [])]
-        fail("\n".join(lines))
+        errors = exc.problem.get("errors", [])
+        if not errors:
+            fail(str(exc))
+        # The problem's detail repeats its errors in one line: print each error once, on its own.
+        title = exc.problem.get("title") or "invalid request"
+        fail("\n".join([f"{exc.status}: {title}", *(f"  {e['field']}: {e['message']}" for e in errors)]))
     except OSError as exc:
         fail(f"cannot reach the API: {exc}")
 
@@ -202,8 +289,26 @@ def when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%m-%d %H:%M:%S") if moment else ""
 
 
+def compact_table(*headers: str, whole: tuple[str, ...] = ()) -> Table:
+    """A table that fits an 80-column terminal: light borders, times in UTC said once in the
+    caption, the short columns in ``whole`` (ids, states, times) never wrapped; names fold."""
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0), caption="times in UTC")
+    for header in headers:
+        table.add_column(header, no_wrap=header in whole, overflow="fold")
+    return table
+
+
 def jobs_table(items: list[Job]) -> Table:
-    table = Table("id", "type", "queue", "state", "attempts", "created (UTC)", "finished (UTC)")
+    table = compact_table(
+        "id",
+        "type",
+        "queue",
+        "state",
+        "tries",
+        "created",
+        "finished",
+        whole=("id", "state", "tries", "created", "finished"),
+    )
     for j in items:
         table.add_row(
             str(j.id),
@@ -326,7 +431,16 @@ def schedules_list(as_json: AsJson = False) -> None:
     if as_json:
         print_json(page)
         return
-    table = Table("id", "name", "cron", "timezone", "job type", "enabled", "next fire (UTC)")
+    table = compact_table(
+        "id",
+        "name",
+        "cron",
+        "timezone",
+        "job type",
+        "enabled",
+        "next fire",
+        whole=("id", "enabled", "next fire"),
+    )
     for s in page.items:
         table.add_row(
             str(s.id), s.name, s.cron, s.timezone, s.job["type"], str(s.enabled), when(s.next_fire_at)

@@ -14,8 +14,10 @@ they cannot drift apart; any call in ``Calls`` can also be made with ``client.ca
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -269,12 +271,23 @@ def _headers(api_key: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
+def _trust(ca_file: Path | None) -> ssl.SSLContext | bool:
+    """Verify the API's certificate against ``ca_file`` alone when given (a private or local CA),
+    else against the system's trust store."""
+    return ssl.create_default_context(cafile=str(ca_file)) if ca_file else True
+
+
 class Client:
     """Synchronous client. Every method is the call of the same name in ``Calls``."""
 
-    def __init__(self, base_url: str, api_key: str | None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, api_key: str | None, *, timeout: float = 30.0, ca_file: Path | None = None
+    ) -> None:
         self.http = httpx.Client(
-            base_url=base_url.rstrip("/") + "/api/v1", headers=_headers(api_key), timeout=timeout
+            base_url=base_url.rstrip("/") + "/api/v1",
+            headers=_headers(api_key),
+            timeout=timeout,
+            verify=_trust(ca_file),
         )
 
     def __enter__(self) -> Client:
@@ -330,9 +343,14 @@ class Client:
 class AsyncClient:
     """Asynchronous client with the same methods as ``Client``."""
 
-    def __init__(self, base_url: str, api_key: str | None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, base_url: str, api_key: str | None, *, timeout: float = 30.0, ca_file: Path | None = None
+    ) -> None:
         self.http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/") + "/api/v1", headers=_headers(api_key), timeout=timeout
+            base_url=base_url.rstrip("/") + "/api/v1",
+            headers=_headers(api_key),
+            timeout=timeout,
+            verify=_trust(ca_file),
         )
 
     async def __aenter__(self) -> AsyncClient:

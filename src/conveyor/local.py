@@ -14,6 +14,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import BinaryIO
 
 from rich.console import Console
 
+from conveyor.local_tls import ensure_local_tls
 from conveyor.settings import Settings
 from conveyor.store import migrate
 from conveyor.store.database import database_url, open_pool
@@ -121,7 +123,29 @@ class Child:
         self.started_at = time.monotonic()
 
 
-def up(settings: Settings) -> int:
+def watch_for_changes(paths: list[Path], changed: threading.Event, stop: threading.Event) -> None:
+    """Set ``changed`` whenever a source file (Python, SQL, templates, static assets) under
+    ``paths`` changes, until ``stop`` is set. Runs in a thread of the supervisor."""
+    try:
+        from watchfiles import PythonFilter, watch
+    except ImportError:  # the image installs no development dependencies
+        console.print("[red]--reload needs the development dependencies (`uv sync`, `make dev`)[/]")
+        changed.set()
+        stop.set()
+        return
+    sources = PythonFilter(extra_extensions=(".sql", ".html", ".css", ".js", ".json"))
+    for changes in watch(*paths, watch_filter=sources, stop_event=stop, debounce=300):
+        names = sorted({Path(path).name for _, path in changes})
+        console.print(f"[cyan]changed: {', '.join(names[:5])}[/]")
+        changed.set()
+
+
+def up(
+    settings: Settings, *, reload: bool = False, watch: list[Path] | None = None, https: bool = False
+) -> int:
+    """Run the platform; with ``reload``, restart every process when a file under ``watch``
+    (default: the conveyor package) changes — the API and console reload, the worker and
+    scheduler drain and restart, the embedded database keeps running."""
     settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)  # private when created here
     with console.status("starting the database"):
         url = database_url(settings)
@@ -130,9 +154,21 @@ def up(settings: Settings) -> int:
     key, created = asyncio.run(ensure_admin_key(settings, url))
     password, new_password = asyncio.run(ensure_admin_password(settings, url))
 
-    api = f"http://{settings.api_host}:{settings.api_port}"
+    scheme = "https" if https else "http"
+    api = f"{scheme}://{settings.api_host}:{settings.api_port}"
     # The console talks to this API, whatever CONVEYOR_API_URL says for the CLI.
     env = {**os.environ, "CONVEYOR_DATABASE_URL": url, "CONVEYOR_API_URL": api, "PYTHONUNBUFFERED": "1"}
+    tls = None
+    if https:
+        tls = ensure_local_tls(settings.home, (settings.api_host, settings.web_host))
+        env.update(
+            {
+                "CONVEYOR_TLS_CERT_FILE": str(tls.cert_file),
+                "CONVEYOR_TLS_KEY_FILE": str(tls.key_file),
+                "CONVEYOR_API_CA_FILE": str(tls.ca_file),
+                "CONVEYOR_COOKIE_SECURE": "true",
+            }
+        )
     # The console signs users in from this machine: the API believes the browser address it
     # forwards, so that failed sign-ins are limited per browser, not for the console as a whole.
     env.setdefault("CONVEYOR_TRUSTED_PROXIES", "127.0.0.1,::1")
@@ -150,11 +186,14 @@ def up(settings: Settings) -> int:
         child.start(env, log_dir)
 
     console.print(f"[bold green]Conveyor is up[/] (data in {settings.home.resolve()})")
-    console.print(f"  console    http://{settings.web_host}:{settings.web_port}/   (sign in: see below)")
+    console.print(f"  console    {scheme}://{settings.web_host}:{settings.web_port}/   (sign in: see below)")
     console.print(f"  API        {api}/api/v1   docs {api}/api/docs")
     console.print(f"  worker     http://{settings.probes_host}:{settings.worker_port}/metrics")
     console.print(f"  scheduler  http://{settings.probes_host}:{settings.scheduler_port}/metrics")
     console.print(f"  logs       {log_dir.resolve()}/*.log")
+    if tls:
+        console.print(f"  HTTPS CA   {tls.ca_file.resolve()}", highlight=False, soft_wrap=True)
+        console.print("             trust it in your browser; the CLI: CONVEYOR_API_CA_FILE=<that path>")
     # Printed once, when created: terminals are scrolled back, recorded and shared.
     console.print(
         secret_line("admin key", key, created, admin_key_path(settings)),
@@ -169,6 +208,11 @@ def up(settings: Settings) -> int:
         markup=False,
         soft_wrap=True,
     )
+    changed, stop_watching = threading.Event(), threading.Event()
+    if reload:
+        paths = watch or [Path(__file__).resolve().parent]
+        threading.Thread(target=watch_for_changes, args=(paths, changed, stop_watching), daemon=True).start()
+        console.print(f"  reload     on changes under {', '.join(str(p) for p in paths)}")
     console.print("Press Ctrl-C to stop.")
     sys.stdout.flush()
 
@@ -181,6 +225,15 @@ def up(settings: Settings) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     while not stopping:
+        if changed.is_set():
+            if stop_watching.is_set():  # the watcher could not start
+                stopping = True
+                break
+            changed.clear()
+            console.print("restarting api, web, worker and scheduler…")
+            stop_children(children)
+            for child in children:
+                child.start(env, log_dir)
         for child in children:
             assert child.process is not None
             code = child.process.poll()
@@ -195,7 +248,15 @@ def up(settings: Settings) -> int:
             child.start(env, log_dir)
         time.sleep(0.5)
 
+    stop_watching.set()
     console.print("stopping…")
+    stop_children(children)
+    console.print("stopped.")
+    return 0
+
+
+def stop_children(children: list[Child]) -> None:
+    """SIGTERM every child (each drains gracefully), then kill what outlives STOP_TIMEOUT."""
     for child in children:
         if child.process and child.process.poll() is None:
             child.process.send_signal(signal.SIGTERM)
@@ -207,5 +268,3 @@ def up(settings: Settings) -> int:
         except subprocess.TimeoutExpired:
             console.print(f"[red]{child.name} did not stop in time; killing it[/]")
             child.process.kill()
-    console.print("stopped.")
-    return 0

@@ -10,11 +10,13 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 
 import structlog
 import uvicorn
 from starlette.types import ASGIApp
 
+from conveyor import flags
 from conveyor.api.app import create_app, engine_defaults
 from conveyor.engine.jobs import Jobs
 from conveyor.engine.maintenance import Leadership, Maintenance, MaintenanceConfig
@@ -35,6 +37,7 @@ log = structlog.get_logger("conveyor")
 def _setup(service: str, settings: Settings) -> str:
     configure_logging(service, settings.log_level)
     configure_tracing(service)
+    flags.configure(settings.flags_file)
     url = database_url(settings)
     migrate.startup_schema_check(url)
     return url
@@ -63,6 +66,7 @@ def _serve_http(
     grace: int,
     access_log: bool = True,
     trusted_proxies: list[str] | None = None,
+    tls: tuple[Path, Path] | None = None,
 ) -> bool:
     """Serve an ASGI app until SIGTERM/SIGINT; False if it never started (lifespan failed,
     and uvicorn has logged why). The client address is the TCP peer, or, when the peer is one
@@ -80,6 +84,8 @@ def _serve_http(
             timeout_graceful_shutdown=grace,
             # Requests uvicorn cannot parse are answered in problem+json like every other error.
             http=ProblemH11Protocol,
+            ssl_certfile=tls[0] if tls else None,
+            ssl_keyfile=tls[1] if tls else None,
         )
     )
 
@@ -91,11 +97,19 @@ def _serve_http(
     return bool(server.started)
 
 
+def _tls(settings: Settings) -> tuple[Path, Path] | None:
+    if settings.tls_cert_file and settings.tls_key_file:
+        return settings.tls_cert_file, settings.tls_key_file
+    return None
+
+
 def run_api(settings: Settings, port: int, host: str) -> None:
     url = _setup("api", settings)
     log.info("api_starting", port=port, host=host)
     app = create_app(settings, url)
-    if not _serve_http(app, host, port, grace=20, trusted_proxies=settings.trusted_proxy_list):
+    if not _serve_http(
+        app, host, port, grace=20, trusted_proxies=settings.trusted_proxy_list, tls=_tls(settings)
+    ):
         raise SystemExit(3)
     log.info("api_exited")
 
@@ -106,8 +120,9 @@ def run_web(settings: Settings, port: int, host: str) -> None:
 
     configure_logging("web", settings.log_level)
     configure_tracing("web")
+    flags.configure(settings.flags_file)
     log.info("web_starting", port=port, host=host, api_url=settings.api_url)
-    _serve_http(create_web_app(settings), host, port, grace=10, access_log=False)
+    _serve_http(create_web_app(settings), host, port, grace=10, access_log=False, tls=_tls(settings))
     log.info("web_exited")
 
 
@@ -129,6 +144,7 @@ async def _serve(
         size=min(settings.database_pool_size, 10),
         name=f"conveyor-{service}",
         timeout=settings.database_timeout,
+        prepared_statements=settings.database_prepared_statements,
     )
     expected = migrate.head_revision()
 

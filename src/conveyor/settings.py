@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     worker_shutdown_grace: float = Field(default=25.0, ge=0, le=3600)
     listen_notify: bool = Field(default=True, description="Off behind transaction-pooling proxies.")
+    database_prepared_statements: bool = Field(
+        default=True,
+        description="Server-side prepared statements for repeated queries; off behind a "
+        "transaction-pooling proxy that does not track them (PgBouncer before 1.21).",
+    )
 
     default_max_attempts: int = Field(default=5, ge=1, le=100)
     default_timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
@@ -100,6 +105,21 @@ class Settings(BaseSettings):
     )
     session_ttl_seconds: float = Field(
         default=8 * 3600, ge=1, le=30 * 86400, description="Console session lifetime."
+    )
+    flags_file: Path | None = Field(
+        default=None,
+        description="Feature flags in flagd's file format (OpenFeature); unset: every flag at its default.",
+    )
+    tls_cert_file: Path | None = Field(
+        default=None,
+        description="PEM certificate (with its chain) the API and the console serve HTTPS with; "
+        "set with CONVEYOR_TLS_KEY_FILE. Unset: plain HTTP (behind a TLS-terminating proxy).",
+    )
+    tls_key_file: Path | None = Field(default=None, description="PEM private key of CONVEYOR_TLS_CERT_FILE.")
+    api_ca_file: Path | None = Field(
+        default=None,
+        description="PEM CA bundle the console and the CLI trust for CONVEYOR_API_URL (a private "
+        "or local CA); unset: the system's trust store.",
     )
     cookie_secure: bool = Field(
         default=True, description="Session cookie only over HTTPS (localhost counts)."
@@ -144,6 +164,12 @@ class Settings(BaseSettings):
                 except OSError as exc:
                     raise ValueError(f"{file_var}: cannot read {path}: {exc.strerror}") from exc
         return data
+
+    @field_validator("flags_file", "tls_cert_file", "tls_key_file", "api_ca_file", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value: object) -> object:
+        # An empty variable (VAR= in a .env or Compose file) means unset, not the current folder.
+        return None if value == "" else value
 
     @field_validator("database_url")
     @classmethod
@@ -201,6 +227,16 @@ class Settings(BaseSettings):
                 "CONVEYOR_OIDC_CLIENT_ID and CONVEYOR_OIDC_REDIRECT_URL are required "
                 "with CONVEYOR_OIDC_ISSUER"
             )
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("CONVEYOR_TLS_CERT_FILE and CONVEYOR_TLS_KEY_FILE go together: set both")
+        for variable, path in (
+            ("CONVEYOR_TLS_CERT_FILE", self.tls_cert_file),
+            ("CONVEYOR_TLS_KEY_FILE", self.tls_key_file),
+            ("CONVEYOR_API_CA_FILE", self.api_ca_file),
+        ):
+            if path is not None and not os.access(path, os.R_OK):
+                reason = "does not exist" if not path.exists() else "is not readable"
+                raise ValueError(f"{variable}: {path} {reason}")
         if self.backoff_max_seconds < self.backoff_base_seconds:
             raise ValueError("CONVEYOR_BACKOFF_MAX_SECONDS must be >= CONVEYOR_BACKOFF_BASE_SECONDS")
         return self

@@ -166,3 +166,25 @@ def test_no_secret_in_the_file_and_a_missing_one_is_refused(tmp_path: Path) -> N
     refused = compose_config(empty)
     assert refused.returncode != 0
     assert "POSTGRES_PASSWORD" in refused.stderr or "REDIS_PASSWORD" in refused.stderr
+
+
+def test_the_pgbouncer_override_routes_the_processes_through_transaction_pooling() -> None:
+    result = subprocess.run(
+        ["docker-compose", "--project-directory", str(COMPOSE_DIR), "-f", str(COMPOSE_FILE),
+         "-f", str(COMPOSE_DIR / "compose.pgbouncer.yaml"), "--env-file", str(COMPOSE_DIR / ".env.example"),
+         "config"],
+        capture_output=True, text=True, cwd="/", timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert services["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"
+    for name in DATABASE_USERS:
+        env = services[name]["environment"]
+        assert "@pgbouncer:6432/" in env["CONVEYOR_DATABASE_URL"], name
+        assert (
+            env["CONVEYOR_LISTEN_NOTIFY"] == "false"
+            and env["CONVEYOR_DATABASE_PREPARED_STATEMENTS"] == "false"
+        )
+        assert services[name]["depends_on"]["pgbouncer"]["condition"] == "service_healthy"
+    # Migrations keep a direct session to PostgreSQL.
+    assert "@postgres:5432/" in services["migrate"]["environment"]["CONVEYOR_DATABASE_URL"]

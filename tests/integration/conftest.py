@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -9,6 +9,7 @@ import pytest
 from conveyor.engine.worker import Worker, WorkerConfig
 from conveyor.handlers import Registry
 from conveyor.store.database import Pool
+from tests.pgbouncer import pgbouncer
 
 
 class RunningWorker:
@@ -43,3 +44,10 @@ async def start_worker(
     for worker in running:
         if not worker.task.done():
             await worker.stop()
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The tests' database behind a real PgBouncer in transaction pooling mode."""
+    with pgbouncer(database_url, tmp_path_factory.mktemp("pgbouncer")) as url:
+        yield url

@@ -12,12 +12,14 @@ from conveyor.handlers import discover
 from conveyor.store.database import open_pool
 
 
-def run(database_url: str, clock: list[datetime], seed: int) -> int:
+def run(database_url: str, clock: list[datetime], seed: int, prepared_statements: bool) -> int:
     """Drive ``fire_due`` through every simulated instant of ``clock``; return jobs enqueued."""
 
     async def main() -> int:
         rng = random.Random(seed)
-        pool = await open_pool(database_url, size=2, name=f"replica-{seed}")
+        pool = await open_pool(
+            database_url, size=2, name=f"replica-{seed}", prepared_statements=prepared_statements
+        )
         await pool.wait()
         schedules = Schedules(
             Jobs(pool, discover(), EngineDefaults(3, 60, 262144, False)), misfire_grace=3600

@@ -77,3 +77,20 @@ def test_the_cli_refuses_undecodable_arguments_naming_the_option(
     through_api = conveyor("jobs", "submit", "echo", "-p", b'{"note": "caf\xe9"}')
     assert through_api.returncode == 1 and "payload" in through_api.stderr
     assert "Traceback" not in through_api.stderr
+
+
+def test_the_cli_prints_each_field_error_once(api_server: Process, admin_key: str, database_url: str) -> None:
+    env = process_env(database_url, CONVEYOR_API_URL=api_server.base_url, CONVEYOR_API_KEY=admin_key)
+    refused = subprocess.run(
+        [sys.executable, "-m", "conveyor", "jobs", "submit", "nope"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        check=False,
+    )
+    assert refused.returncode == 1
+    lines = refused.stderr.strip().splitlines()
+    assert lines[0].startswith("error: 422: Unprocessable")  # the HTTP phrase, not the errors again
+    assert len(lines) == 2 and lines[1].startswith("  type: unknown job type 'nope'")

@@ -104,3 +104,11 @@ async def test_reusing_a_key_for_a_different_job_is_refused_atomically(jobs: Job
             ]
         )
     assert len(await jobs.page()) == 1  # the batch's other job was not written either
+
+
+async def test_unknown_type_lists_only_submittable_types(jobs: Jobs) -> None:
+    with pytest.raises(JobRejected) as raised:
+        await jobs.enqueue([JobSpec(type="nope")])
+    known = raised.value.errors[0]["message"].split("known: ", 1)[1].split(", ")
+    assert "echo" in known and "http" in known
+    assert "webhook" not in known  # registered, but only Conveyor enqueues it

@@ -36,12 +36,32 @@ FAST = {
 }
 
 
+def through(route: str, request: pytest.FixtureRequest) -> dict[str, str]:
+    """Settings for processes that reach the database directly or through PgBouncer in
+    transaction pooling mode (no LISTEN, no server-side prepared statements)."""
+    if route == "direct":
+        return {}
+    return {
+        "CONVEYOR_DATABASE_URL": request.getfixturevalue("pgbouncer_url"),
+        "CONVEYOR_LISTEN_NOTIFY": "false",
+        "CONVEYOR_DATABASE_PREPARED_STATEMENTS": "false",
+    }
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(180)
-async def test_sigkilled_worker_loses_no_job(jobs: Jobs, spawn: Any, database_url: str) -> None:
+@pytest.mark.parametrize("route", ["direct", "pgbouncer"])
+async def test_sigkilled_worker_loses_no_job(
+    jobs: Jobs, spawn: Any, database_url: str, route: str, request: pytest.FixtureRequest
+) -> None:
     total, concurrency = 1000, 20
     await jobs.enqueue([JobSpec(type="sleep", payload={"seconds": 0.1})] * total)
-    env = {**FAST, "CONVEYOR_WORKER_CONCURRENCY": str(concurrency), "CONVEYOR_WORKER_LEASE_SECONDS": "2"}
+    env = {
+        **FAST,
+        **through(route, request),
+        "CONVEYOR_WORKER_CONCURRENCY": str(concurrency),
+        "CONVEYOR_WORKER_LEASE_SECONDS": "2",
+    }
     victim = spawn("worker", env=env)
     wait_until(
         lambda: (s := states(database_url)).get("succeeded", 0) >= 100 and s.get("running", 0) > 0,
@@ -54,7 +74,7 @@ async def test_sigkilled_worker_loses_no_job(jobs: Jobs, spawn: Any, database_ur
     in_flight = snapshot.get("running", 0)
     assert in_flight > 0, "the kill should catch jobs mid-run"
 
-    spawn("scheduler", env={"CONVEYOR_SCHEDULER_TICK_SECONDS": "0.2"})
+    spawn("scheduler", env={**through(route, request), "CONVEYOR_SCHEDULER_TICK_SECONDS": "0.2"})
     spawn("worker", env=env)
     wait_until(
         lambda: states(database_url) == {"succeeded": total},

@@ -31,7 +31,13 @@ def fire_times(database_url: str, schedule_id: int) -> list[datetime]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(180)
-async def test_three_replicas_fire_each_time_exactly_once(schedules: Schedules, database_url: str) -> None:
+@pytest.mark.parametrize("route", ["direct", "pgbouncer"])
+async def test_three_replicas_fire_each_time_exactly_once(
+    schedules: Schedules, database_url: str, route: str, request: pytest.FixtureRequest
+) -> None:
+    # Through PgBouncer (transaction pooling) the replicas share server connections between
+    # transactions: exactly-once must not rest on session state.
+    replica_url = database_url if route == "direct" else request.getfixturevalue("pgbouncer_url")
     minutely = await schedules.create(spec("minutely", "* * * * *"), now=T0)
     every = await schedules.create(spec("every-7s", "@every 7s"), now=T0)
     paris = await schedules.create(spec("paris-hourly", "30 * * * *", timezone="Europe/Paris"), now=T0)
@@ -40,7 +46,9 @@ async def test_three_replicas_fire_each_time_exactly_once(schedules: Schedules, 
 
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(3) as pool:
-        counts = pool.starmap(scheduler_replica.run, [(database_url, clock, seed) for seed in range(3)])
+        counts = pool.starmap(
+            scheduler_replica.run, [(replica_url, clock, seed, route == "direct") for seed in range(3)]
+        )
 
     for schedule in (minutely, every, paris):
         cadence = parse_cadence(schedule.cron, schedule.timezone)

@@ -111,8 +111,12 @@ def test_bad_user_bodies(admin: httpx.Client, body: dict[str, Any], field: str) 
 
 def test_changes_are_audited_with_who_what_where(admin: httpx.Client) -> None:
     me = admin.get("/me").json()
-    job = admin.post("/jobs", json={"type": "noop"}, headers={"X-Request-Id": "req-123"}).json()
-    admin.post(f"/jobs/{job['id']}/cancel")
+    # Due in an hour: no worker of another test can run it first, so the cancel is always a change.
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    job = admin.post(
+        "/jobs", json={"type": "noop", "run_at": later}, headers={"X-Request-Id": "req-123"}
+    ).json()
+    assert admin.post(f"/jobs/{job['id']}/cancel").status_code == 200
     admin.post("/jobs", json={"type": "nope"})  # refused: not a change, not audited
     entries = admin.get("/audit-log").json()["items"]
     assert [e["action"] for e in entries] == ["POST /api/v1/jobs/{job_id}/cancel", "POST /api/v1/jobs"]

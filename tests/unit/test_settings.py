@@ -61,3 +61,20 @@ def test_secrets_can_come_from_files(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setenv("CONVEYOR_DATABASE_URL_FILE", str(tmp_path / "missing"))
     with pytest.raises(SettingsError, match="CONVEYOR_DATABASE_URL_FILE: cannot read"):
         load_settings()
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["CONVEYOR_FLAGS_FILE", "CONVEYOR_TLS_CERT_FILE", "CONVEYOR_TLS_KEY_FILE", "CONVEYOR_API_CA_FILE"],
+)
+def test_an_empty_file_variable_means_unset(monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
+    # `VAR=` in a .env or Compose file: unset, not the current folder.
+    monkeypatch.setenv(variable, "")
+    settings = load_settings()
+    assert getattr(settings, variable.removeprefix("CONVEYOR_").lower()) is None
+
+
+def test_an_unreadable_ca_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CONVEYOR_API_CA_FILE", str(tmp_path / "ca.pem"))
+    with pytest.raises(SettingsError, match=r"CONVEYOR_API_CA_FILE: .*ca\.pem does not exist"):
+        load_settings()

@@ -47,6 +47,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
             size=settings.database_pool_size,
             name="conveyor-api",
             timeout=settings.database_timeout,
+            prepared_statements=settings.database_prepared_statements,
         )
         registry = discover()
         app.state.settings = settings

@@ -72,6 +72,10 @@ class Jobs:
         self.registry = registry
         self.defaults = defaults
 
+    def submittable(self) -> list[str]:
+        """The job types a client may submit: every registered one but Conveyor's own."""
+        return [name for name in self.registry.names() if name not in INTERNAL_TYPES]
+
     def check(self, spec: JobSpec, *, prefix: str = "") -> None:
         """Refuse a job whose type is unknown or internal, payload invalid or too large."""
         errors: list[dict[str, str]] = []
@@ -98,7 +102,7 @@ class Jobs:
             errors.append(
                 {
                     "field": f"{prefix}type",
-                    "message": f"unknown job type {spec.type!r}; known: {', '.join(self.registry.names())}",
+                    "message": f"unknown job type {spec.type!r}; known: {', '.join(self.submittable())}",
                 }
             )
         except ValueError as exc:

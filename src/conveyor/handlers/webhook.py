@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from conveyor import flags
 from conveyor.handlers.destinations import AllowList
 from conveyor.handlers.http import HttpRequest, send
 from conveyor.handlers.registry import JobContext, JobError, PermanentError, Registry
@@ -60,6 +61,12 @@ def signing_secrets(endpoint: dict[str, Any], now: datetime) -> list[str]:
 async def deliver(payload: Delivery, ctx: JobContext) -> dict[str, Any]:
     if ctx.pool is None:
         raise PermanentError("webhook deliveries need the worker's database pool")
+    if not flags.enabled(flags.Flag.WEBHOOK_DELIVERIES):
+        # The kill switch holds deliveries: retried later like a refused endpoint, never dropped.
+        metrics.webhook_deliveries.labels("held").inc()
+        raise JobError(
+            "webhook deliveries are switched off (flag webhook-deliveries)", retry_after=60, kind="held"
+        )
     endpoint = await webhooks.get(ctx.pool, payload.endpoint_id)
     if endpoint is None or not endpoint["enabled"]:
         metrics.webhook_deliveries.labels("skipped").inc()

@@ -47,14 +47,24 @@ def _postgresql_url(text: str) -> bool:
     return text.split("://", 1)[0] in ("postgresql", "postgres")
 
 
-async def open_pool(url: str, *, size: int, name: str, timeout: float = 5.0) -> Pool:
-    """The pool; each new connection takes the URL's current value, so a password rotated in
-    CONVEYOR_DATABASE_URL_FILE is used from the next connection on (open ones keep working)."""
+async def open_pool(
+    url: str, *, size: int, name: str, timeout: float = 5.0, prepared_statements: bool = True
+) -> Pool:
+    """The pool every process uses. Each new connection takes the URL's current value, so a
+    password rotated in CONVEYOR_DATABASE_URL_FILE is used from the next connection on (open
+    ones keep working). Connections hold no session state between transactions (autocommit,
+    transaction-scoped advisory locks, no SET), so a transaction-pooling proxy such as PgBouncer
+    can sit in front; only psycopg's automatic server-side prepared statements need turning off
+    there (``prepared_statements=False``), as a proxy before PgBouncer 1.21 sends the next
+    transaction to a server connection that never prepared them."""
+    kwargs: dict[str, Any] = {"autocommit": True, "row_factory": dict_row, "application_name": name}
+    if not prepared_statements:
+        kwargs["prepare_threshold"] = None
     pool: Pool = AsyncConnectionPool(
         rotating_secret("database_url", url, _postgresql_url),
         min_size=1,
         max_size=size,
-        kwargs={"autocommit": True, "row_factory": dict_row, "application_name": name},
+        kwargs=kwargs,
         open=False,
         timeout=timeout,
         reconnect_timeout=30,

@@ -28,6 +28,7 @@ from conveyor.web.render import page
 from conveyor.web.routes import (
     auth,
     dead_letter,
+    flags,
     jobs,
     keys,
     overview,
@@ -64,7 +65,7 @@ def _back(request: Request) -> str:
 
 
 def create_web_app(settings: Settings, *, transport: object = None) -> FastAPI:
-    gateway = Gateway(settings.api_url, transport=transport)
+    gateway = Gateway(settings.api_url, transport=transport, ca_file=settings.api_ca_file)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -153,7 +154,8 @@ def create_web_app(settings: Settings, *, transport: object = None) -> FastAPI:
     # the API calls a page makes, so their log lines share it).
     app.add_middleware(RequestTelemetry)
     app.include_router(probes_router(gateway.ready))
-    for module in (auth, overview, jobs, dead_letter, queues, schedules, keys, webhooks, users, profile, pwa):
+    pages = (auth, overview, jobs, dead_letter, queues, schedules, keys, webhooks, users, profile, flags)
+    for module in (*pages, pwa):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if HTMX.exists():

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
+from conveyor import flags
 from conveyor.api.permissions import Permission, allowed
 from conveyor.api.routes.users import User
 from conveyor.client import Calls
@@ -41,6 +42,11 @@ class Viewer:
 
     def can(self, permission: str) -> bool:
         return allowed(self.user.role, Permission(permission))
+
+    def flag(self, key: str) -> bool:
+        """A feature flag's value for this user, evaluated at each request."""
+        user = self.user
+        return flags.enabled(flags.Flag(key), user_id=user.id, role=user.role, email=user.email)
 
 
 def client_address(request: Request) -> str | None:

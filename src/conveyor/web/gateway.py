@@ -7,6 +7,8 @@ the user may do.
 
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -34,9 +36,15 @@ class SignInRequired(Exception):
 
 
 class Gateway:
-    def __init__(self, api_url: str, *, timeout: float = 10.0, transport: Any = None) -> None:
+    def __init__(
+        self, api_url: str, *, timeout: float = 10.0, transport: Any = None, ca_file: Path | None = None
+    ) -> None:
         self.api_url = api_url.rstrip("/")
-        self.http = httpx.AsyncClient(base_url=self.api_url + "/api/v1", timeout=timeout, transport=transport)
+        # A private or local CA (CONVEYOR_API_CA_FILE) is the only one trusted for the API.
+        verify = ssl.create_default_context(cafile=str(ca_file)) if ca_file else True
+        self.http = httpx.AsyncClient(
+            base_url=self.api_url + "/api/v1", timeout=timeout, transport=transport, verify=verify
+        )
 
     async def close(self) -> None:
         await self.http.aclose()

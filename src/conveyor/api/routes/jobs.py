@@ -10,8 +10,17 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from conveyor.api import API_PREFIX
+from conveyor.api.conditional import conditional
 from conveyor.api.deprecation import PAUSED_FIELD_SUNSET, announce_deprecation
-from conveyor.api.deps import CanReadJobs, CanReadQueues, CanWriteJobs, CanWriteQueues, JobsDep
+from conveyor.api.deps import (
+    CanReadJobs,
+    CanReadQueues,
+    CanWriteJobs,
+    CanWriteQueues,
+    JobsDep,
+    SettingsDep,
+)
+from conveyor.api.destinations import refuse_private_http_targets
 from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.params import IdPath
@@ -110,8 +119,10 @@ async def submit_job(
     jobs: JobsDep,
     principal: CanWriteJobs,
     response: Response,
+    settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
 ) -> Job:
+    refuse_private_http_targets([("", spec)], settings)
     if idempotency_key:
         spec = spec.model_copy(update={"idempotency_key": idempotency_key})
     [(job, created)] = await jobs.enqueue(
@@ -125,8 +136,13 @@ async def submit_job(
 
 @router.post("/jobs/batch", status_code=201, response_model=BatchResult, responses=IDEMPOTENT_RESPONSES)
 async def submit_batch(
-    batch: JobBatch, jobs: JobsDep, principal: CanWriteJobs, _idempotent: BatchReplay
+    batch: JobBatch,
+    jobs: JobsDep,
+    principal: CanWriteJobs,
+    settings: SettingsDep,
+    _idempotent: BatchReplay,
 ) -> BatchResult:
+    refuse_private_http_targets(((f"jobs[{i}].", spec) for i, spec in enumerate(batch.jobs)), settings)
     results = await jobs.enqueue(
         batch.jobs, created_by=principal.user_id, key_namespace=_namespace(principal.user_id)
     )
@@ -166,9 +182,13 @@ async def _job_or_404(jobs: JobsDep, job_id: int) -> Job:
     return job
 
 
-@router.get("/jobs/{job_id}", response_model=Job)
-async def get_job(job_id: IdPath, jobs: JobsDep, _: CanReadJobs, view: PayloadViewDep) -> Job:
-    return view.job(await _job_or_404(jobs, job_id))
+@router.get(
+    "/jobs/{job_id}", response_model=Job, responses={304: {"description": "Not Modified (If-None-Match)"}}
+)
+async def get_job(
+    request: Request, job_id: IdPath, jobs: JobsDep, _: CanReadJobs, view: PayloadViewDep
+) -> Response:
+    return conditional(request, view.job(await _job_or_404(jobs, job_id)))
 
 
 @router.get("/jobs/{job_id}/events", response_model=list[JobEvent])

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from conveyor.api import API_PREFIX
-from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep
+from conveyor.api.conditional import conditional
+from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep, SettingsDep
+from conveyor.api.destinations import refuse_private_http_targets
 from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.params import IdPath
@@ -39,8 +41,10 @@ async def create_schedule(
     spec: ScheduleSpec,
     schedules: SchedulesDep,
     principal: CanWriteSchedules,
+    settings: SettingsDep,
     _idempotent: Annotated[None, idempotent(Replay("schedule", _current_schedule))],
 ) -> Schedule:
+    refuse_private_http_targets([("job.", spec.job)], settings)
     return await schedules.create(spec, created_by=principal.user_id)
 
 
@@ -59,11 +63,16 @@ async def list_schedules(
     )
 
 
-@router.get("/schedules/{schedule_id}", response_model=Schedule)
+@router.get(
+    "/schedules/{schedule_id}",
+    response_model=Schedule,
+    responses={304: {"description": "Not Modified (If-None-Match)"}},
+)
 async def get_schedule(
-    schedule_id: IdPath, schedules: SchedulesDep, _: CanReadSchedules, view: PayloadViewDep
-) -> Schedule:
-    return view.schedule(_schedule_or_404(await schedules.get(schedule_id), schedule_id))
+    request: Request, schedule_id: IdPath, schedules: SchedulesDep, _: CanReadSchedules, view: PayloadViewDep
+) -> Response:
+    schedule = view.schedule(_schedule_or_404(await schedules.get(schedule_id), schedule_id))
+    return conditional(request, schedule)
 
 
 class ScheduleUpdate(InputModel):
@@ -96,8 +105,14 @@ def _schedule_or_404(schedule: Schedule | None, schedule_id: int) -> Schedule:
 
 @router.patch("/schedules/{schedule_id}", response_model=Schedule)
 async def update_schedule(
-    schedule_id: IdPath, update: ScheduleUpdate, schedules: SchedulesDep, _: CanWriteSchedules
+    schedule_id: IdPath,
+    update: ScheduleUpdate,
+    schedules: SchedulesDep,
+    _: CanWriteSchedules,
+    settings: SettingsDep,
 ) -> Schedule:
+    if update.job is not None:
+        refuse_private_http_targets([("job.", update.job)], settings)
     changes = update.model_dump(exclude_unset=True)
     if nulls := [field for field, value in changes.items() if value is None]:
         errors = [{"field": field, "message": "cannot be null"} for field in nulls]
