@@ -213,7 +213,7 @@ def test_a_json_line_in_a_log_file_is_read_back_with_its_trace_id(pipeline: Pipe
     )
     assert json.loads(found["_msg"])["event"] == "probe_written"
     assert found["service.name"] == "conveyor-probe"
-    assert found["severity"] == "WARN"
+    assert found["severity_number"] == "13"  # OpenTelemetry's WARN, from "level": "warning"
     assert found["_time"].startswith("2026-12-01T10:00:00.123456")
     assert pipeline.logs_query('"not json: a traceback"'), "a line that is not JSON passes as it is"
 
