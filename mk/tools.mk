@@ -24,6 +24,6 @@ $(TOOLS_DIR)/stamps/%: tools/%/go.mod tools/%/go.sum $$(wildcard tools/%/ldflags
 	@echo "tools: building $* (tools/$*/go.mod)"
 	@start=$$(date +%s); \
 	cd tools/$* && CGO_ENABLED=0 GOBIN=$(TOOLS_BIN) GOFLAGS=-mod=readonly \
-	  go install -trimpath -ldflags "$$(cat ldflags 2>/dev/null)" tool; \
+	  go install -trimpath -ldflags "$$(cat ldflags 2>/dev/null)" tool && \
 	echo "tools: $* built in $$(( $$(date +%s) - start )) s"
 	@touch $@

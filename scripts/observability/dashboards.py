@@ -27,6 +27,7 @@ OUT = REPO / "observability" / "grafana" / "dashboards"
 PROMETHEUS = model.DataSourceRef(type_val="prometheus", uid="prometheus")
 LOKI = model.DataSourceRef(type_val="loki", uid="loki")
 PROCESSES = 'job=~"conveyor-(api|web|worker|scheduler)"'
+DB_PROCESSES = 'job=~"conveyor-(api|worker|scheduler)"'  # the web console has no database
 LOG_STREAM = '{service_name=~"conveyor-(api|web|worker|scheduler)"}'
 
 
@@ -183,8 +184,24 @@ def workers() -> gd.Dashboard:
 
 def database() -> gd.Dashboard:
     return (
-        base("conveyor-database", "Conveyor / Database", "Readiness against PostgreSQL from every process, the errors it causes, database log lines.")
-        .with_panel(graph("Ready by process (0 = database unreachable or schema behind)", "short", query('min by (job) (conveyor_ready{job=~"conveyor-(api|worker|scheduler)"})', "{{job}}")))
+        base("conveyor-database", "Conveyor / Database", "Connection pools, readiness against PostgreSQL from every process, the errors it causes, database log lines.")
+        .with_row(gd.Row("Connection pools"))
+        .with_panel(graph(
+            "Pool connections by process (in use, idle) and the maximum",
+            "short",
+            query(f"sum by (job, state) (conveyor_db_pool_connections{{{DB_PROCESSES}}})", "{{job}} {{state}}"),
+            query(f"sum by (job) (conveyor_db_pool_max_connections{{{DB_PROCESSES}}})", "{{job}} max"),
+        ))
+        .with_panel(graph("Tasks waiting for a connection (pool exhausted)", "short", query(f"max by (job) (conveyor_db_pool_waiting_requests{{{DB_PROCESSES}}})", "{{job}}")))
+        .with_panel(graph(
+            "Pool errors by process",
+            "ops",
+            query(f"sum by (job) (rate(conveyor_db_pool_connection_errors_total{{{DB_PROCESSES}}}[$__rate_interval]))", "{{job}} connect failed"),
+            query(f"sum by (job) (rate(conveyor_db_pool_connections_lost_total{{{DB_PROCESSES}}}[$__rate_interval]))", "{{job}} connection lost"),
+            query(f"sum by (job) (rate(conveyor_db_pool_request_errors_total{{{DB_PROCESSES}}}[$__rate_interval]))", "{{job}} no connection in time"),
+        ))
+        .with_row(gd.Row("Readiness and errors"))
+        .with_panel(graph("Ready by process (0 = database unreachable or schema behind)", "short", query(f"min by (job) (conveyor_ready{{{DB_PROCESSES}}})", "{{job}}")))
         .with_panel(graph("API answers 503 (database unavailable)", "reqps", query('sum by (route) (rate(conveyor_http_requests_total{status="503"}[$__rate_interval]))', "{{route}}")))
         .with_panel(graph("Maintenance statements' rows by task", "ops", query("sum by (task) (rate(conveyor_maintenance_rows_total[$__rate_interval]))", "{{task}}")))
         .with_panel(graph("Scrape duration (includes the readiness check)", "s", query(f"max by (job) (scrape_duration_seconds{{{PROCESSES}}})", "{{job}}")))

@@ -1,17 +1,21 @@
-"""Prometheus and Alertmanager on loopback, from the committed configurations.
+"""The observability stack on loopback, from the committed configurations.
 
     python -m scripts.observability.stack        (`make observability-up`)
 
 Runs Prometheus (the rules in observability/prometheus/rules) scraping the processes `make up`
 starts, and Alertmanager with observability/alertmanager/alertmanager.yml. Its receivers point at
 a small local receiver that prints each notification here, so a page shows in this terminal
-(and at Alertmanager's URL) without a PagerDuty or Slack account. Ctrl-C stops everything.
-The tests start the same stack with shorter intervals (tests/observability).
+(and at Alertmanager's URL) without a PagerDuty or Slack account. Beside them the logs and
+traces pipeline: the OpenTelemetry Collector (observability/otel-collector/config.yaml) tailing
+`make up`'s log files and receiving OTLP, Jaeger (traces) and VictoriaLogs (logs).
+Ctrl-C stops everything. The tests start the same servers with shorter intervals
+(tests/observability).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -32,6 +36,8 @@ REPO = Path(__file__).resolve().parents[2]
 OBSERVABILITY = REPO / "observability"
 ALERTMANAGER_DIR = OBSERVABILITY / "alertmanager"
 PROMETHEUS_DIR = OBSERVABILITY / "prometheus"
+COLLECTOR_CONFIG = OBSERVABILITY / "otel-collector" / "config.yaml"
+JAEGER_CONFIG = OBSERVABILITY / "jaeger" / "config.yaml"
 TOOLS_BIN = REPO / ".cache" / "tools" / "bin"
 RUN_DIR = REPO / ".cache" / "observability"
 
@@ -103,17 +109,34 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-def _start(args: list[str], url: str, log: Path, timeout: float = 30) -> Server:
-    """Start a server in its own directory (Alertmanager reads its secret files from there)."""
+def _start(
+    args: list[str],
+    url: str,
+    log: Path,
+    timeout: float = 30,
+    *,
+    ready: str = "/-/ready",
+    ready_status: int = 200,
+    env: dict[str, str] | None = None,
+) -> Server:
+    """Start a server in its own directory (Alertmanager reads its secret files from there);
+    ready once GET ``ready`` answers ``ready_status``."""
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        popen = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
+        popen = subprocess.Popen(
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=log.parent,
+            env={**os.environ, **env} if env else None,
+        )
     server = Server(popen, url, log)
     deadline = time.monotonic() + timeout
     while True:
         if popen.poll() is not None:
             raise RuntimeError(f"{args[0]} exited with {popen.returncode}:\n{server.output()}")
         try:
-            if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{ready}", timeout=1).status_code == ready_status:
                 return server
         except httpx.HTTPError:
             pass
@@ -212,6 +235,84 @@ def start_prometheus(
     )
 
 
+@dataclass(frozen=True)
+class PipelinePorts:
+    """Loopback ports of the logs and traces pipeline (defaults: `make observability-up`)."""
+
+    otlp_grpc: int = 4317
+    otlp_http: int = 4318
+    collector_prometheus: int = 8889
+    collector_telemetry: int = 8888
+    jaeger_otlp: int = 14317
+    jaeger_query: int = 16686
+    jaeger_query_grpc: int = 16685
+    victorialogs: int = 9428
+
+
+def start_victorialogs(binary: str, directory: Path, port: int) -> Server:
+    """VictoriaLogs, the log store: OTLP logs in at /insert/opentelemetry/v1/logs, LogsQL out
+    at /select/logsql/query."""
+    return _start(
+        [
+            binary,
+            f"-httpListenAddr=127.0.0.1:{port}",
+            f"-storageDataPath={directory / 'data'}",
+            "-loggerLevel=WARN",
+        ],
+        f"http://127.0.0.1:{port}",
+        directory / "victorialogs.log",
+        ready="/health",
+    )
+
+
+def start_jaeger(binary: str, directory: Path, ports: PipelinePorts) -> Server:
+    """Jaeger v2 with observability/jaeger/config.yaml: the trace store (in memory), fed OTLP
+    by the collector, traces by id at /api/traces/{id}."""
+    env = {
+        "JAEGER_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{ports.jaeger_otlp}",
+        "JAEGER_QUERY_HTTP_ENDPOINT": f"127.0.0.1:{ports.jaeger_query}",
+        "JAEGER_QUERY_GRPC_ENDPOINT": f"127.0.0.1:{ports.jaeger_query_grpc}",
+    }
+    return _start(
+        [binary, f"--config={JAEGER_CONFIG}"],
+        f"http://127.0.0.1:{ports.jaeger_query}",
+        directory / "jaeger.log",
+        timeout=60,
+        ready="/api/services",
+        env=env,
+    )
+
+
+def collector_env(ports: PipelinePorts, log_files: str, **settings: str) -> dict[str, str]:
+    """The environment observability/otel-collector/config.yaml reads its addresses from;
+    ``settings`` sets others it reads (OTELCOL_DECISION_WAIT, OTELCOL_FILELOG_START_AT, ...)."""
+    return {
+        "OTELCOL_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{ports.otlp_grpc}",
+        "OTELCOL_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{ports.otlp_http}",
+        "OTELCOL_PROMETHEUS_ENDPOINT": f"127.0.0.1:{ports.collector_prometheus}",
+        "OTELCOL_TELEMETRY_PORT": str(ports.collector_telemetry),
+        "JAEGER_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{ports.jaeger_otlp}",
+        "VICTORIALOGS_URL": f"http://127.0.0.1:{ports.victorialogs}",
+        "CONVEYOR_LOG_FILES": log_files,
+        **settings,
+    }
+
+
+def start_collector(binary: str, directory: Path, env: dict[str, str]) -> Server:
+    """The collector with the committed config; ready once its OTLP/HTTP receiver listens (it
+    starts receivers last, after the exporters they feed). The URL is that receiver's."""
+    otlp_http = f"http://{env['OTELCOL_OTLP_HTTP_ENDPOINT']}"
+    return _start(
+        [binary, f"--config={COLLECTOR_CONFIG}"],
+        otlp_http,
+        directory / "otelcol.log",
+        timeout=60,
+        ready="/v1/traces",
+        ready_status=405,  # the receiver answers GET with "method not allowed": it is up
+        env=env,
+    )
+
+
 def _print_notification(path: str, body: dict[str, Any]) -> None:
     if path == "/pagerduty":
         print(f"PAGE {body.get('event_action')}: {body.get('payload', {}).get('summary')}", flush=True)
@@ -221,37 +322,58 @@ def _print_notification(path: str, body: dict[str, Any]) -> None:
 
 def main() -> int:
     prometheus_bin = shutil.which("prometheus")
-    alertmanager_bin = TOOLS_BIN / "alertmanager"
-    if not prometheus_bin or not alertmanager_bin.exists():
-        print("observability-up: run `make observability-tools` first", file=sys.stderr)
+    built = {
+        name: TOOLS_BIN / name for name in ("alertmanager", "otelcol-conveyor", "jaeger", "victoria-logs")
+    }
+    missing = [name for name, path in built.items() if not path.exists()]
+    if not prometheus_bin or missing:
+        print(
+            f"observability-up: missing {missing or ['prometheus']}: run `make observability-tools`",
+            file=sys.stderr,
+        )
         return 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    ports = PipelinePorts()
+    # `make up` writes each process's JSON lines to .conveyor/logs/<process>.log.
+    logs = str(REPO / ".conveyor" / "logs" / "*.log")
+    servers: list[Server] = []
     with receiver(_print_notification) as (receiver_url, _):
-        alertmanager = start_alertmanager(str(alertmanager_bin), RUN_DIR / "alertmanager", receiver_url, 9093)
         try:
-            prometheus = start_prometheus(prometheus_bin, RUN_DIR / "prometheus", alertmanager.url, 9090)
-        except RuntimeError:
-            alertmanager.stop()
-            raise
-        print(
-            f"Prometheus    {prometheus.url}  (alerts: {prometheus.url}/alerts)\n"
-            f"Alertmanager  {alertmanager.url}\n"
-            "Scraping the processes of `make up` on their default ports; notifications print below.\n"
-            "Ctrl-C stops.",
-            flush=True,
-        )
-        try:
+            alertmanager = start_alertmanager(
+                str(built["alertmanager"]), RUN_DIR / "alertmanager", receiver_url, 9093
+            )
+            servers.append(alertmanager)
+            servers.append(start_prometheus(prometheus_bin, RUN_DIR / "prometheus", alertmanager.url, 9090))
+            victorialogs = start_victorialogs(
+                str(built["victoria-logs"]), RUN_DIR / "victorialogs", ports.victorialogs
+            )
+            servers.append(victorialogs)
+            jaeger = start_jaeger(str(built["jaeger"]), RUN_DIR / "jaeger", ports)
+            servers.append(jaeger)
+            env = collector_env(ports, logs)
+            servers.append(start_collector(str(built["otelcol-conveyor"]), RUN_DIR / "otelcol", env))
+            vl, otlp = victorialogs.url, f"http://127.0.0.1:{ports.otlp_http}"
+            print(
+                "Prometheus     http://127.0.0.1:9090  (alerts: http://127.0.0.1:9090/alerts)\n"
+                f"Alertmanager   {alertmanager.url}\n"
+                f"Jaeger (UI)    {jaeger.url}  (a trace by id: {jaeger.url}/api/traces/<trace_id>)\n"
+                f"VictoriaLogs   {vl}/select/vmui  (LogsQL: {vl}/select/logsql/query)\n"
+                f"Collector      OTLP {otlp} (HTTP), 127.0.0.1:{ports.otlp_grpc} (gRPC); tailing {logs}\n"
+                "Scraping the processes of `make up` on their default ports; for traces start them\n"
+                f"with OTEL_EXPORTER_OTLP_ENDPOINT={otlp}. Notifications print below. Ctrl-C stops.",
+                flush=True,
+            )
             while not stop.wait(1):
-                for server in (prometheus, alertmanager):
+                for server in servers:
                     if server.popen.poll() is not None:
                         print(f"{server.log.name} exited:\n{server.output()}", file=sys.stderr)
                         stop.set()
         except KeyboardInterrupt:
             pass
         finally:
-            prometheus.stop()
-            alertmanager.stop()
+            for server in reversed(servers):
+                server.stop()
     return 0
 
 

@@ -19,7 +19,7 @@ COMPOSE_DIR = REPO / "deploy" / "compose"
 COMPOSE_FILE = COMPOSE_DIR / "compose.yaml"
 CONVEYOR_SERVICES = {"migrate", "api", "worker", "scheduler", "web"}
 LONG_RUNNING = {"api", "worker", "scheduler", "web"}
-OBSERVABILITY = {"prometheus", "alertmanager"}  # the `observability` profile
+OBSERVABILITY = {"prometheus", "alertmanager", "otel-collector", "jaeger", "victorialogs"}  # its profile
 DATABASE_USERS = LONG_RUNNING - {"web"}
 
 
@@ -127,6 +127,14 @@ def test_the_observability_profile_runs_the_committed_rules_and_routing(config: 
     )
     assert mounts["alertmanager"]["/etc/alertmanager/secrets"] == str(COMPOSE_DIR / "alertmanager-secrets")
     assert config["services"]["alertmanager"]["working_dir"] == "/etc/alertmanager"
+    assert mounts["otel-collector"] == {
+        "/etc/otelcol/config.yaml": str(observability / "otel-collector" / "config.yaml")
+    }
+    assert mounts["jaeger"] == {"/etc/jaeger/config.yaml": str(observability / "jaeger" / "config.yaml")}
+    collector = config["services"]["otel-collector"]
+    assert collector["command"] == ["--config=/etc/otelcol/config.yaml"]
+    assert collector["environment"]["JAEGER_OTLP_GRPC_ENDPOINT"] == "jaeger:4317"
+    assert collector["environment"]["VICTORIALOGS_URL"] == "http://victorialogs:9428"
     for name in OBSERVABILITY:
         service = config["services"][name]
         assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name

@@ -19,7 +19,8 @@ OBSERVABILITY = REPO / "observability"
 RULES = OBSERVABILITY / "prometheus" / "rules"
 RULE_TESTS = OBSERVABILITY / "prometheus" / "tests"
 TOOLS_BIN = REPO / ".cache" / "tools" / "bin"
-BUILT_TOOLS = {"sloth", "alertmanager", "amtool"}  # `make tools`; the rest from Debian/npm
+# Built by `make tools`; the rest come from Debian and npm.
+BUILT_TOOLS = {"sloth", "alertmanager", "amtool", "otelcol-conveyor", "jaeger", "victoria-logs"}
 
 
 pytest_ignore_collect = opt_in_collection(HERE, "CONVEYOR_OBSERVABILITY_TESTS")

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from scripts.observability.stack import PipelinePorts
 
 from tests.observability import queries, rules
 from tests.observability.conftest import OBSERVABILITY, tool
@@ -83,6 +84,13 @@ def test_every_datasource_a_dashboard_uses_is_provisioned() -> None:
         for panel in board.get("panels", [])  # type: ignore[attr-defined]
         if panel.get("datasource")
     }
-    assert used <= known and {"prometheus", "loki", "tempo"} == {uid for _, uid in known}
-    loki = next(d for d in provisioned if d["uid"] == "loki")
-    assert loki["jsonData"]["derivedFields"][0]["datasourceUid"] == "tempo"  # logs -> traces
+    assert used <= known
+    assert {"prometheus", "loki", "tempo", "jaeger", "victorialogs"} == {uid for _, uid in known}
+    by_uid = {d["uid"]: d for d in provisioned}
+    # logs -> traces: Loki to Tempo (the production option), VictoriaLogs to Jaeger (ADR 0503)
+    assert by_uid["loki"]["jsonData"]["derivedFields"][0]["datasourceUid"] == "tempo"
+    assert by_uid["victorialogs"]["jsonData"]["derivedFields"][0]["datasourceUid"] == "jaeger"
+    # the bundled stores at the ports `make observability-up` gives them
+    ports = PipelinePorts()
+    assert by_uid["jaeger"]["url"] == f"http://127.0.0.1:{ports.jaeger_query}"
+    assert by_uid["victorialogs"]["url"] == f"http://127.0.0.1:{ports.victorialogs}"

@@ -11,6 +11,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from conveyor.settings import Settings, require_database_url, rotating_secret
+from conveyor.telemetry.metrics import pools
 
 Connection = psycopg.AsyncConnection[dict[str, Any]]
 Pool = AsyncConnectionPool[Connection]
@@ -70,6 +71,7 @@ async def open_pool(
         reconnect_timeout=30,
     )
     await pool.open(wait=False)
+    pools.watch(name, pool)  # its size, waiters and errors on /metrics (conveyor_db_pool_*)
     return pool
 
 

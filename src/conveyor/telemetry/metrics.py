@@ -1,9 +1,15 @@
 """Prometheus metrics per the telemetry contract: ``conveyor_`` prefix, base units, bounded
-labels (queue, type, outcome, route template, status), never ids."""
+labels (queue, type, outcome, route template, status, pool name), never ids."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from psycopg_pool import AsyncConnectionPool
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 JOB_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
@@ -85,3 +91,63 @@ webhook_deliveries = Counter(
     "http_timeout, http_connection, http_redirects, outbound_refused).",
     ["result"],
 )
+
+
+class PoolMetrics(Collector):
+    """The database connection pools of this process, read at each scrape from psycopg_pool's
+    own statistics (``get_stats``: measures now, counters since the pool opened), one series per
+    pool name. A closed pool disappears from the scrape; a pool opened under the same name
+    replaces it."""
+
+    def __init__(self) -> None:
+        self._pools: dict[str, AsyncConnectionPool[Any]] = {}
+
+    def watch(self, name: str, pool: AsyncConnectionPool[Any]) -> None:
+        self._pools[name] = pool
+
+    def collect(self) -> Iterator[Metric]:
+        maximum = GaugeMetricFamily(
+            "conveyor_db_pool_max_connections", "Connections the pool may open.", labels=["pool"]
+        )
+        connections = GaugeMetricFamily(
+            "conveyor_db_pool_connections",
+            "Connections of the pool: idle (ready to lend), or in_use (lent to a task, or being opened).",
+            labels=["pool", "state"],
+        )
+        waiting = GaugeMetricFamily(
+            "conveyor_db_pool_waiting_requests",
+            "Tasks waiting now for a connection (the pool is exhausted).",
+            labels=["pool"],
+        )
+        request_errors = CounterMetricFamily(
+            "conveyor_db_pool_request_errors",
+            "Requests for a connection that failed (timed out waiting, or the queue was full).",
+            labels=["pool"],
+        )
+        connection_errors = CounterMetricFamily(
+            "conveyor_db_pool_connection_errors",
+            "Failed attempts to open a connection to the database.",
+            labels=["pool"],
+        )
+        lost = CounterMetricFamily(
+            "conveyor_db_pool_connections_lost",
+            "Connections found broken (the database went away or closed them).",
+            labels=["pool"],
+        )
+        for name, pool in list(self._pools.items()):
+            if pool.closed:
+                continue
+            stats = pool.get_stats()
+            idle = stats.get("pool_available", 0)
+            maximum.add_metric([name], stats.get("pool_max", 0))
+            connections.add_metric([name, "in_use"], stats.get("pool_size", 0) - idle)
+            connections.add_metric([name, "idle"], idle)
+            waiting.add_metric([name], stats.get("requests_waiting", 0))
+            request_errors.add_metric([name], stats.get("requests_errors", 0))
+            connection_errors.add_metric([name], stats.get("connections_errors", 0))
+            lost.add_metric([name], stats.get("connections_lost", 0))
+        yield from (maximum, connections, waiting, request_errors, connection_errors, lost)
+
+
+pools = PoolMetrics()
+REGISTRY.register(pools)
