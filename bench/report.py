@@ -435,7 +435,7 @@ def retention(results: dict[str, Any]) -> str:
     return "\n".join(
         [
             "## Retention: finished jobs do not slow the claim path\n",
-            f"Requirement (issue 2): claim throughput with {r['history']:,} finished jobs retained stays within"
+            f"Requirement: claim throughput with {r['history']:,} finished jobs retained stays within"
             " 20% of an empty table. `bench/retention.py` (also runnable alone:"
             " `.venv/bin/python bench/retention.py`) measures, after a warm-up, on a durable database:\n",
             "- **claim+complete** — the engine's `claim` and `complete` statements in batches of 100, no"
@@ -501,7 +501,7 @@ def console_lists() -> str:
         f" a throwaway API, worker, scheduler and console on an embedded PostgreSQL, {r['jobs']:,} jobs submitted"
         " through the API (due in 2099, so they stay `scheduled`; 10 queues, 3 types), then"
         f" {r['requests_per_page']} sequential GETs of each page as a signed-in viewer, timed at the client"
-        " (console → API → PostgreSQL → rendered HTML). Target (issue 4): list pages p95 under 150 ms.\n",
+        " (console → API → PostgreSQL → rendered HTML). Target: list pages p95 under 150 ms.\n",
         "| page | p50 ms | p95 ms | max ms |",
         "|---|---:|---:|---:|",
     ]

@@ -1,6 +1,6 @@
 """Claim throughput with an empty history vs 1,000,000 finished jobs retained.
 
-Issue 2 requires the claim path to stay within 20% of the empty-table rate when a million
+The design requires the claim path to stay within 20% of the empty-table rate when a million
 finished jobs are kept. Two measurements per case, on a durable embedded PostgreSQL
 (fsync and synchronous_commit on):
 

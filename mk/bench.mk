@@ -1,4 +1,4 @@
-# Benchmarks (issue 5): never part of `make test`. The peers and the harness's tools live in
+# Benchmarks: never part of `make test`. The peers and the harness's tools live in
 # their own environment, bench/.venv, pinned in bench/pyproject.toml and locked in bench/uv.lock;
 # Conveyor runs from the project's .venv exactly as locked. PostgreSQL is embedded (pgserver);
 # redis-server is installed from Debian's package by the harness when missing (as root).

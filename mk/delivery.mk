@@ -1,4 +1,4 @@
-# Delivery (issue 13): the GitHub workflows' checks offline, the security scanners, the
+# Delivery: the GitHub workflows' checks offline, the security scanners, the
 # supply-chain round trip (registry -> sign -> attest -> verify), pre-commit and DORA.
 # Included by the top-level Makefile; see docs/delivery.md.
 #

@@ -1,4 +1,4 @@
-# GitOps and progressive delivery (issue 16): Argo CD and Flux objects over the Kustomize
+# GitOps and progressive delivery: Argo CD and Flux objects over the Kustomize
 # overlays, External Secrets, SOPS, promotion, drift and Argo Rollouts, checked against a local
 # control plane with the upstream CRDs (scripts/gitops/upstream.py). Included by the Makefile.
 # Tools: `make tools` (tools/sops, tools/rollouts, and the Kubernetes ones). See docs/gitops.md.

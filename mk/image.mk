@@ -1,4 +1,4 @@
-# Container image, Compose stack and their checks (issue 6). Included by the top-level Makefile.
+# Container image, Compose stack and their checks. Included by the top-level Makefile.
 # Tools (buildah, podman, runc, debootstrap, docker-compose, shellcheck; hadolint and
 # cyclonedx-py in a tools venv) are installed by `image-tools` when missing.
 # Caches: .cache/image/ (debootstrap tarball, tools venv; self-git-ignored) and the project's

@@ -1,4 +1,4 @@
-# Kubernetes (issue 11): the chart, the Kustomize overlays and the admission policies, checked by
+# Kubernetes: the chart, the Kustomize overlays and the admission policies, checked by
 # Helm, Kustomize (kubectl's), gator and a local control plane. Included by the top-level Makefile.
 # The tools come from `make tools` (tools/kubernetes, tools/kwok, tools/helm, tools/gator).
 # See docs/kubernetes.md.

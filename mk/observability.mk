@@ -1,4 +1,4 @@
-# Observability as code (issue 12): SLOs -> Sloth rules, cause alerts, Alertmanager, dashboards,
+# Observability as code: SLOs -> Sloth rules, cause alerts, Alertmanager, dashboards,
 # runbooks, each exercised by the real tool of its field. See docs/observability.md.
 # Tools: Sloth, Alertmanager and amtool, Jaeger, VictoriaLogs and the OpenTelemetry Collector
 # Builder from `make tools` (tools/sloth, tools/alertmanager, tools/jaeger, tools/victorialogs,

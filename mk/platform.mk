@@ -1,4 +1,4 @@
-# Security program and platform engineering (issue 15): control mappings and the evidence they
+# Security program and platform engineering: control mappings and the evidence they
 # cite, the Backstage catalog, the golden-path template, the docs site. Included by the
 # top-level Makefile; see docs/platform.md and docs/security/.
 #

@@ -1,4 +1,4 @@
-# Terraform (issue 14): the AWS modules and environments of infra/terraform, checked offline by
+# Terraform: the AWS modules and environments of infra/terraform, checked offline by
 # OpenTofu with the providers' schemas served from a local filesystem mirror. Included by the
 # top-level Makefile; see docs/terraform.md.
 #

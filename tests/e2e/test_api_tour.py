@@ -1,4 +1,4 @@
-"""Issue 3's walk-through as a new user would do it, through the documented API and client:
+"""The README's walk-through as a new user would do it, through the documented API and client:
 an admin creates an operator and a viewer, the operator submits and replays jobs and registers
 a webhook a local receiver verifies, the viewer is refused writes, a burst gets 429."""
 

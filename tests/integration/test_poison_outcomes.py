@@ -1,5 +1,5 @@
 """No value a handler returns, no error it raises and no answer an outside server gives can stop
-a worker from completing jobs (issue 10, defect 1; ADR 0013). Before the fix, one NUL in a
+a worker from completing jobs (ADR 0013). Before the fix, one NUL in a
 result made the completion batch unwritable and the completer retried it for ever."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 // controller-gen: the CRDs of Flux's image automation, generated from the pinned api modules
-// (their projects publish them only as release assets; issue 16, ADR 0700).
+// (their projects publish them only as release assets; ADR 0700).
 module conveyor.local/tools/controller-gen
 
 go 1.26.0

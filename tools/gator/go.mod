@@ -1,4 +1,4 @@
-// gator: runs the Gatekeeper policies against their pass/fail fixtures (issue 11).
+// gator: runs the Gatekeeper policies against their pass/fail fixtures.
 module conveyor.local/tools/gator
 
 go 1.26.0

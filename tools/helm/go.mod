@@ -1,4 +1,4 @@
-// helm: renders, lints, installs and tests the chart (issue 11, ADR 0401).
+// helm: renders, lints, installs and tests the chart (ADR 0401).
 module conveyor.local/tools/helm
 
 go 1.26.0

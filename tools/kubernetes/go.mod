@@ -1,4 +1,4 @@
-// Kubernetes control plane for tests (issue 11): etcd, kube-apiserver, kube-controller-manager,
+// Kubernetes control plane for tests: etcd, kube-apiserver, kube-controller-manager,
 // kube-scheduler and kubectl at one Kubernetes version. k8s.io/kubernetes is not meant to be
 // required as a module: its staging modules (k8s.io/api, client-go, ...) are `replace`d to
 // ./staging in its own go.mod, so every one is pinned here to the matching v0.x release.

@@ -1,4 +1,4 @@
-// kwok: simulated nodes for the local control plane (issue 11).
+// kwok: simulated nodes for the local control plane.
 module conveyor.local/tools/kwok
 
 go 1.26.0

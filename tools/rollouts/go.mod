@@ -1,5 +1,5 @@
 // rollouts-controller: Argo Rollouts' controller, run against the local control plane by the
-// canary and blue-green tests (issue 16, ADR 0705). The replace block is argo-rollouts' own
+// canary and blue-green tests (ADR 0705). The replace block is argo-rollouts' own
 // (a dependency's replaces do not apply to the modules that require it).
 module conveyor.local/tools/rollouts
 

@@ -1,4 +1,4 @@
-// sops and age-keygen: secrets kept in git encrypted with age (issue 16, ADR 0703).
+// sops and age-keygen: secrets kept in git encrypted with age (ADR 0703).
 module conveyor.local/tools/sops
 
 go 1.26.0

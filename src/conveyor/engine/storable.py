@@ -1,7 +1,7 @@
 """The one boundary between what handlers return or raise and what the completer writes.
 
 A single value PostgreSQL refuses used to make a whole completion batch unwritable, and the
-completer retried that batch for ever (issue 10). Everything a handler hands back passes here
+completer retried that batch for ever. Everything a handler hands back passes here
 first and comes out as something ``jsonb`` accepts (ADR 0013):
 
 - text: the NUL character and UTF-16 surrogates that are not part of a pair (which jsonb
