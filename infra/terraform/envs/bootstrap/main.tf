@@ -13,16 +13,28 @@ terraform {
   }
 }
 
+locals {
+  # Cost allocation: the account-wide state and CI identity belong to no one environment.
+  tags = {
+    "app.kubernetes.io/part-of" = "conveyor"
+    "managed-by"                = "terraform"
+    "conveyor:team"             = var.cost_allocation.team
+    "conveyor:cost-center"      = var.cost_allocation.cost_center
+    "conveyor:environment"      = "shared"
+  }
+}
+
 provider "aws" {
   region = var.region
   default_tags {
-    tags = { "app.kubernetes.io/part-of" = "conveyor", "managed-by" = "terraform" }
+    tags = local.tags
   }
 }
 
 module "state_backend" {
   source      = "../../modules/state-backend"
   bucket_name = var.state_bucket_name
+  tags        = local.tags
 }
 
 module "ci_identity" {
@@ -32,4 +44,5 @@ module "ci_identity" {
   apply_environments = ["dev", "stage", "prod"]
   state_bucket_arn   = module.state_backend.bucket_arn
   state_kms_key_arn  = module.state_backend.kms_key_arn
+  tags               = local.tags
 }

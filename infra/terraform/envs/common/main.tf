@@ -4,7 +4,16 @@
 
 locals {
   name = "conveyor-${var.environment}"
-  tags = { "app.kubernetes.io/part-of" = "conveyor", environment = var.environment, "managed-by" = "terraform" }
+  # Cost allocation: the same keys on every AWS resource (provider default_tags and each
+  # module's tags), plus conveyor:component from each module. docs/platform.md.
+  tags = {
+    "app.kubernetes.io/part-of" = "conveyor"
+    environment                 = var.environment
+    "managed-by"                = "terraform"
+    "conveyor:team"             = var.cost_allocation.team
+    "conveyor:cost-center"      = var.cost_allocation.cost_center
+    "conveyor:environment"      = var.environment
+  }
 }
 
 data "aws_availability_zones" "available" {

@@ -26,3 +26,8 @@ redis = {
   node_type = "cache.t4g.micro"
   replicas  = 0
 }
+
+cost_allocation = {
+  team        = "conveyor-maintainers"
+  cost_center = "CC-1001"
+}

@@ -4,7 +4,16 @@
 
 locals {
   name = "conveyor-prod-dr"
-  tags = { "app.kubernetes.io/part-of" = "conveyor", environment = "prod-dr", "managed-by" = "terraform" }
+  # Cost allocation: the same keys on every AWS resource (provider default_tags and each
+  # module's tags), plus conveyor:component from each module. docs/platform.md.
+  tags = {
+    "app.kubernetes.io/part-of" = "conveyor"
+    environment                 = "prod-dr"
+    "managed-by"                = "terraform"
+    "conveyor:team"             = var.cost_allocation.team
+    "conveyor:cost-center"      = var.cost_allocation.cost_center
+    "conveyor:environment"      = "prod-dr"
+  }
 }
 
 provider "aws" {

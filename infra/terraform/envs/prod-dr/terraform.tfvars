@@ -9,3 +9,8 @@ cluster = {
   node_min_size       = 1
   node_max_size       = 12
 }
+
+cost_allocation = {
+  team        = "conveyor-maintainers"
+  cost_center = "CC-1001"
+}

@@ -25,3 +25,8 @@ redis = {
   node_type = "cache.r7g.large"
   replicas  = 2
 }
+
+cost_allocation = {
+  team        = "conveyor-maintainers"
+  cost_center = "CC-1001"
+}

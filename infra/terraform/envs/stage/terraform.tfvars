@@ -25,3 +25,8 @@ redis = {
   node_type = "cache.m7g.large"
   replicas  = 1
 }
+
+cost_allocation = {
+  team        = "conveyor-maintainers"
+  cost_center = "CC-1001"
+}

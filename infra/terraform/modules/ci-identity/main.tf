@@ -2,6 +2,11 @@
 #   plan  — any workflow of the repository (pull requests too): read-only, plus the state lock.
 #   apply — only jobs of the protected deployment environments: may change infrastructure.
 
+# Every resource here carries the caller's cost tags and this module's component (docs/platform.md).
+locals {
+  tags = merge(var.tags, { "conveyor:component" = "ci-identity" })
+}
+
 locals {
   issuer = "token.actions.githubusercontent.com"
 }
@@ -10,7 +15,7 @@ resource "aws_iam_openid_connect_provider" "github" {
   count          = var.create_oidc_provider ? 1 : 0
   url            = "https://${local.issuer}"
   client_id_list = ["sts.amazonaws.com"]
-  tags           = var.tags
+  tags           = local.tags
 }
 
 data "aws_caller_identity" "current" {}
@@ -97,7 +102,7 @@ resource "aws_iam_role" "plan" {
   name                 = "${var.name}-terraform-plan"
   assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
   max_session_duration = 3600
-  tags                 = var.tags
+  tags                 = local.tags
 }
 
 resource "aws_iam_role_policy_attachment" "plan_read_only" {
@@ -131,7 +136,7 @@ resource "aws_iam_role" "apply" {
   name                 = "${var.name}-terraform-apply"
   assume_role_policy   = data.aws_iam_policy_document.apply_trust.json
   max_session_duration = 3600
-  tags                 = var.tags
+  tags                 = local.tags
 }
 
 # Apply manages the whole stack (VPC, EKS, RDS, IAM roles for them): administrator access,

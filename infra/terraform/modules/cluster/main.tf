@@ -2,13 +2,18 @@
 # workload identity, IMDSv2-only nodes, the core add-ons, and the Cluster Autoscaler's role
 # (ADR 0904: cluster-autoscaler over Karpenter).
 
+# Every resource here carries the caller's cost tags and this module's component (docs/platform.md).
+locals {
+  tags = merge(var.tags, { "conveyor:component" = "cluster" })
+}
+
 data "aws_partition" "current" {}
 
 resource "aws_kms_key" "secrets" {
   #checkov:skip=CKV2_AWS_64:the default key policy: the account administers the key and IAM policies of the roles that use it grant access (ADR 0906)
   description         = "${var.name} Kubernetes Secrets envelope encryption"
   enable_key_rotation = true
-  tags                = var.tags
+  tags                = local.tags
 }
 
 resource "aws_cloudwatch_log_group" "control_plane" {
@@ -16,7 +21,7 @@ resource "aws_cloudwatch_log_group" "control_plane" {
   name              = "/aws/eks/${var.name}/cluster"
   retention_in_days = var.log_retention_days
   kms_key_id        = aws_kms_key.secrets.arn
-  tags              = var.tags
+  tags              = local.tags
 }
 
 data "aws_iam_policy_document" "cluster_assume" {
@@ -32,7 +37,7 @@ data "aws_iam_policy_document" "cluster_assume" {
 resource "aws_iam_role" "cluster" {
   name               = "${var.name}-cluster"
   assume_role_policy = data.aws_iam_policy_document.cluster_assume.json
-  tags               = var.tags
+  tags               = local.tags
 }
 
 resource "aws_iam_role_policy_attachment" "cluster" {
@@ -67,7 +72,7 @@ resource "aws_eks_cluster" "this" {
     }
   }
 
-  tags       = var.tags
+  tags       = local.tags
   depends_on = [aws_iam_role_policy_attachment.cluster, aws_cloudwatch_log_group.control_plane]
 }
 
@@ -75,7 +80,7 @@ resource "aws_eks_cluster" "this" {
 resource "aws_iam_openid_connect_provider" "cluster" {
   url            = aws_eks_cluster.this.identity[0].oidc[0].issuer
   client_id_list = ["sts.amazonaws.com"]
-  tags           = var.tags
+  tags           = local.tags
 }
 
 data "aws_iam_policy_document" "node_assume" {
@@ -91,7 +96,7 @@ data "aws_iam_policy_document" "node_assume" {
 resource "aws_iam_role" "node" {
   name               = "${var.name}-node"
   assume_role_policy = data.aws_iam_policy_document.node_assume.json
-  tags               = var.tags
+  tags               = local.tags
 }
 
 resource "aws_iam_role_policy_attachment" "node" {
@@ -122,10 +127,10 @@ resource "aws_launch_template" "node" {
 
   tag_specifications {
     resource_type = "instance"
-    tags          = merge(var.tags, { Name = "${var.name}-node" })
+    tags          = merge(local.tags, { Name = "${var.name}-node" })
   }
 
-  tags = var.tags
+  tags = local.tags
 }
 
 resource "aws_eks_node_group" "default" {
@@ -152,7 +157,7 @@ resource "aws_eks_node_group" "default" {
   }
 
   # The Cluster Autoscaler finds its node groups by these tags (auto-discovery).
-  tags = merge(var.tags, {
+  tags = merge(local.tags, {
     "k8s.io/cluster-autoscaler/enabled"     = "true"
     "k8s.io/cluster-autoscaler/${var.name}" = "owned"
   })
@@ -169,7 +174,7 @@ resource "aws_eks_addon" "core" {
   cluster_name                = aws_eks_cluster.this.name
   addon_name                  = each.key
   resolve_conflicts_on_update = "OVERWRITE"
-  tags                        = var.tags
+  tags                        = local.tags
   depends_on                  = [aws_eks_node_group.default]
 }
 
@@ -226,7 +231,7 @@ data "aws_iam_policy_document" "autoscaler" {
 resource "aws_iam_role" "autoscaler" {
   name               = "${var.name}-cluster-autoscaler"
   assume_role_policy = data.aws_iam_policy_document.autoscaler_assume.json
-  tags               = var.tags
+  tags               = local.tags
 }
 
 resource "aws_iam_role_policy" "autoscaler" {

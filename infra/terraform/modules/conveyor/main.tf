@@ -2,6 +2,11 @@
 # External Secrets Operator read exactly this environment's two secrets, the ExternalSecrets
 # that turn them into the Kubernetes Secrets the chart expects (ADR 0905), and the chart.
 
+# Every resource here carries the caller's cost tags and this module's component (docs/platform.md).
+locals {
+  tags = merge(var.tags, { "conveyor:component" = "conveyor" })
+}
+
 locals {
   namespace   = "conveyor-${var.environment}"
   values_file = contains(["prod", "prod-dr"], var.environment) ? "values-prod.yaml" : "values-dev.yaml"
@@ -50,7 +55,7 @@ data "aws_iam_policy_document" "secrets_read" {
 resource "aws_iam_role" "secrets" {
   name               = "conveyor-${var.environment}-secrets"
   assume_role_policy = data.aws_iam_policy_document.secrets_assume.json
-  tags               = var.tags
+  tags               = local.tags
 }
 
 resource "aws_iam_role_policy" "secrets" {

@@ -1,5 +1,10 @@
 # An ACM certificate for the console and API names, validated through Route 53 records.
 
+# Every resource here carries the caller's cost tags and this module's component (docs/platform.md).
+locals {
+  tags = merge(var.tags, { "conveyor:component" = "dns-tls" })
+}
+
 data "aws_route53_zone" "this" {
   name         = var.zone_name
   private_zone = false
@@ -10,7 +15,7 @@ resource "aws_acm_certificate" "this" {
   subject_alternative_names = slice(var.hostnames, 1, length(var.hostnames))
   validation_method         = "DNS"
   key_algorithm             = "EC_prime256v1"
-  tags                      = var.tags
+  tags                      = local.tags
 
   lifecycle {
     create_before_destroy = true

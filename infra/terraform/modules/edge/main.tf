@@ -1,6 +1,11 @@
 # The edge: AWS WAF in front of the ingress load balancer (AWS managed rule groups and a
 # per-IP rate limit) and CloudFront serving the console's static assets from a private bucket.
 
+# Every resource here carries the caller's cost tags and this module's component (docs/platform.md).
+locals {
+  tags = merge(var.tags, { "conveyor:component" = "edge" })
+}
+
 locals {
   managed_rule_groups = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesSQLiRuleSet"]
 }
@@ -10,7 +15,7 @@ resource "aws_wafv2_web_acl" "this" {
   #checkov:skip=CKV_AWS_192:rule_json includes AWSManagedRulesKnownBadInputsRuleSet (the Log4j rules); checkov does not read rule_json
   name  = "${var.name}-ingress"
   scope = "REGIONAL"
-  tags  = var.tags
+  tags  = local.tags
 
   default_action {
     allow {}
@@ -57,7 +62,7 @@ resource "aws_cloudwatch_log_group" "waf" {
   #checkov:skip=CKV_AWS_158:AWS WAF logs are encrypted by CloudWatch Logs' own key; a CMK adds a key policy per environment for request metadata only
   name              = "aws-waf-logs-${var.name}"
   retention_in_days = 90
-  tags              = var.tags
+  tags              = local.tags
 }
 
 resource "aws_wafv2_web_acl_logging_configuration" "this" {
@@ -79,7 +84,7 @@ resource "aws_s3_bucket" "assets" {
   #checkov:skip=CKV_AWS_145:SSE-S3: CloudFront's origin access control reads it without a KMS grant
   #checkov:skip=CKV2_AWS_62:nothing consumes events of the assets bucket
   bucket_prefix = "${var.name}-assets-"
-  tags          = var.tags
+  tags          = local.tags
 }
 
 resource "aws_s3_bucket_public_access_block" "assets" {
@@ -163,7 +168,7 @@ resource "aws_cloudfront_distribution" "assets" {
   is_ipv6_enabled     = true
   price_class         = "PriceClass_100"
   default_root_object = "index.html"
-  tags                = var.tags
+  tags                = local.tags
 
   origin {
     origin_id                = "assets"

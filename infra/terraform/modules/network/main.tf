@@ -1,6 +1,11 @@
 # A VPC over three zones: public subnets (load balancers, NAT), private subnets (nodes) and
 # database subnets (no route to the internet at all).
 
+# Every resource here carries the caller's cost tags and this module's component (docs/platform.md).
+locals {
+  tags = merge(var.tags, { "conveyor:component" = "network" })
+}
+
 data "aws_region" "current" {}
 
 locals {
@@ -14,18 +19,18 @@ resource "aws_vpc" "this" {
   cidr_block           = var.cidr_block
   enable_dns_hostnames = true
   enable_dns_support   = true
-  tags                 = merge(var.tags, { Name = var.name })
+  tags                 = merge(local.tags, { Name = var.name })
 }
 
 # The default security group of a VPC allows all traffic between its members: emptied.
 resource "aws_default_security_group" "this" {
   vpc_id = aws_vpc.this.id
-  tags   = merge(var.tags, { Name = "${var.name}-default-deny" })
+  tags   = merge(local.tags, { Name = "${var.name}-default-deny" })
 }
 
 resource "aws_internet_gateway" "this" {
   vpc_id = aws_vpc.this.id
-  tags   = merge(var.tags, { Name = var.name })
+  tags   = merge(local.tags, { Name = var.name })
 }
 
 resource "aws_subnet" "public" {
@@ -33,7 +38,7 @@ resource "aws_subnet" "public" {
   vpc_id            = aws_vpc.this.id
   availability_zone = each.key
   cidr_block        = cidrsubnet(var.cidr_block, local.subnet_bits, each.value)
-  tags              = merge(var.tags, { Name = "${var.name}-public-${each.key}", "kubernetes.io/role/elb" = "1" })
+  tags              = merge(local.tags, { Name = "${var.name}-public-${each.key}", "kubernetes.io/role/elb" = "1" })
 }
 
 resource "aws_subnet" "private" {
@@ -41,7 +46,7 @@ resource "aws_subnet" "private" {
   vpc_id            = aws_vpc.this.id
   availability_zone = each.key
   cidr_block        = cidrsubnet(var.cidr_block, local.subnet_bits, 3 + each.value)
-  tags              = merge(var.tags, { Name = "${var.name}-private-${each.key}", "kubernetes.io/role/internal-elb" = "1" })
+  tags              = merge(local.tags, { Name = "${var.name}-private-${each.key}", "kubernetes.io/role/internal-elb" = "1" })
 }
 
 resource "aws_subnet" "database" {
@@ -49,12 +54,12 @@ resource "aws_subnet" "database" {
   vpc_id            = aws_vpc.this.id
   availability_zone = each.key
   cidr_block        = cidrsubnet(var.cidr_block, local.subnet_bits, 6 + each.value)
-  tags              = merge(var.tags, { Name = "${var.name}-database-${each.key}" })
+  tags              = merge(local.tags, { Name = "${var.name}-database-${each.key}" })
 }
 
 resource "aws_route_table" "public" {
   vpc_id = aws_vpc.this.id
-  tags   = merge(var.tags, { Name = "${var.name}-public" })
+  tags   = merge(local.tags, { Name = "${var.name}-public" })
 }
 
 resource "aws_route" "public_internet" {
@@ -72,14 +77,14 @@ resource "aws_route_table_association" "public" {
 resource "aws_eip" "nat" {
   for_each = toset(local.nat_zones)
   domain   = "vpc"
-  tags     = merge(var.tags, { Name = "${var.name}-nat-${each.key}" })
+  tags     = merge(local.tags, { Name = "${var.name}-nat-${each.key}" })
 }
 
 resource "aws_nat_gateway" "this" {
   for_each      = toset(local.nat_zones)
   allocation_id = aws_eip.nat[each.key].id
   subnet_id     = aws_subnet.public[each.key].id
-  tags          = merge(var.tags, { Name = "${var.name}-${each.key}" })
+  tags          = merge(local.tags, { Name = "${var.name}-${each.key}" })
   depends_on    = [aws_internet_gateway.this]
 }
 
@@ -87,7 +92,7 @@ resource "aws_nat_gateway" "this" {
 resource "aws_route_table" "private" {
   for_each = local.zones
   vpc_id   = aws_vpc.this.id
-  tags     = merge(var.tags, { Name = "${var.name}-private-${each.key}" })
+  tags     = merge(local.tags, { Name = "${var.name}-private-${each.key}" })
 }
 
 resource "aws_route" "private_egress" {
@@ -106,7 +111,7 @@ resource "aws_route_table_association" "private" {
 # Database subnets: a route table with no default route.
 resource "aws_route_table" "database" {
   vpc_id = aws_vpc.this.id
-  tags   = merge(var.tags, { Name = "${var.name}-database" })
+  tags   = merge(local.tags, { Name = "${var.name}-database" })
 }
 
 resource "aws_route_table_association" "database" {
@@ -120,7 +125,7 @@ resource "aws_kms_key" "flow_logs" {
   description         = "${var.name} VPC flow logs"
   enable_key_rotation = true
   policy              = data.aws_iam_policy_document.flow_logs_key.json
-  tags                = var.tags
+  tags                = local.tags
 }
 
 data "aws_caller_identity" "current" {}
@@ -154,7 +159,7 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
   name              = "/vpc/${var.name}/flow-logs"
   retention_in_days = var.flow_log_retention_days
   kms_key_id        = aws_kms_key.flow_logs.arn
-  tags              = var.tags
+  tags              = local.tags
 }
 
 data "aws_iam_policy_document" "flow_logs_assume" {
@@ -170,7 +175,7 @@ data "aws_iam_policy_document" "flow_logs_assume" {
 resource "aws_iam_role" "flow_logs" {
   name               = "${var.name}-flow-logs"
   assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
-  tags               = var.tags
+  tags               = local.tags
 }
 
 data "aws_iam_policy_document" "flow_logs_write" {
@@ -191,7 +196,7 @@ resource "aws_flow_log" "this" {
   traffic_type    = "ALL"
   log_destination = aws_cloudwatch_log_group.flow_logs.arn
   iam_role_arn    = aws_iam_role.flow_logs.arn
-  tags            = var.tags
+  tags            = local.tags
 }
 
 # Endpoints: S3 through a gateway (free), the rest as interface endpoints in the private subnets.
@@ -200,14 +205,14 @@ resource "aws_vpc_endpoint" "s3" {
   service_name      = "com.amazonaws.${data.aws_region.current.region}.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = [for table in aws_route_table.private : table.id]
-  tags              = merge(var.tags, { Name = "${var.name}-s3" })
+  tags              = merge(local.tags, { Name = "${var.name}-s3" })
 }
 
 resource "aws_security_group" "endpoints" {
   name        = "${var.name}-endpoints"
   description = "HTTPS from inside the VPC to the interface endpoints"
   vpc_id      = aws_vpc.this.id
-  tags        = var.tags
+  tags        = local.tags
 }
 
 resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
@@ -217,6 +222,7 @@ resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
+  tags              = local.tags
 }
 
 resource "aws_vpc_endpoint" "interface" {
@@ -227,5 +233,5 @@ resource "aws_vpc_endpoint" "interface" {
   private_dns_enabled = true
   subnet_ids          = [for subnet in aws_subnet.private : subnet.id]
   security_group_ids  = [aws_security_group.endpoints.id]
-  tags                = merge(var.tags, { Name = "${var.name}-${each.key}" })
+  tags                = merge(local.tags, { Name = "${var.name}-${each.key}" })
 }

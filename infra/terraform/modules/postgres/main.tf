@@ -2,6 +2,11 @@
 # deletion-protected in prod. The master password is RDS-managed in Secrets Manager, which
 # rotates it (every 7 days by default) without Terraform ever seeing it.
 
+# Every resource here carries the caller's cost tags and this module's component (docs/platform.md).
+locals {
+  tags = merge(var.tags, { "conveyor:component" = "postgres" })
+}
+
 locals {
   is_primary = var.replicate_source_db == null
   protected  = contains(["prod", "prod-dr"], var.environment)
@@ -11,20 +16,20 @@ resource "aws_kms_key" "database" {
   #checkov:skip=CKV2_AWS_64:the default key policy: the account administers the key and IAM policies of the roles that use it grant access (ADR 0906)
   description         = "${var.name} PostgreSQL storage, snapshots and secret"
   enable_key_rotation = true
-  tags                = var.tags
+  tags                = local.tags
 }
 
 resource "aws_db_subnet_group" "this" {
   name       = var.name
   subnet_ids = var.subnet_ids
-  tags       = var.tags
+  tags       = local.tags
 }
 
 resource "aws_security_group" "database" {
   name        = "${var.name}-postgres"
   description = "PostgreSQL from the cluster's nodes only"
   vpc_id      = var.vpc_id
-  tags        = var.tags
+  tags        = local.tags
 }
 
 resource "aws_vpc_security_group_ingress_rule" "clients" {
@@ -35,6 +40,7 @@ resource "aws_vpc_security_group_ingress_rule" "clients" {
   ip_protocol                  = "tcp"
   from_port                    = 5432
   to_port                      = 5432
+  tags                         = local.tags
 }
 
 # Tuned for a job queue: many short transactions that update and delete rows of one hot table
@@ -42,7 +48,7 @@ resource "aws_vpc_security_group_ingress_rule" "clients" {
 resource "aws_db_parameter_group" "this" {
   name   = "${var.name}-postgres16"
   family = "postgres16"
-  tags   = var.tags
+  tags   = local.tags
 
   dynamic "parameter" {
     for_each = {
@@ -77,7 +83,7 @@ data "aws_iam_policy_document" "monitoring_assume" {
 resource "aws_iam_role" "monitoring" {
   name               = "${var.name}-rds-monitoring"
   assume_role_policy = data.aws_iam_policy_document.monitoring_assume.json
-  tags               = var.tags
+  tags               = local.tags
 }
 
 resource "aws_iam_role_policy_attachment" "monitoring" {
@@ -131,7 +137,7 @@ resource "aws_db_instance" "primary" {
   performance_insights_enabled        = true
   performance_insights_kms_key_id     = aws_kms_key.database.arn
 
-  tags = var.tags
+  tags = local.tags
 }
 
 # trivy:ignore:AVD-AWS-0177 deletion protection is on in prod and prod-dr (checkov CKV_AWS_293 below)
@@ -159,5 +165,5 @@ resource "aws_db_instance" "replica" {
   monitoring_role_arn                 = aws_iam_role.monitoring.arn
   performance_insights_enabled        = true
   performance_insights_kms_key_id     = aws_kms_key.database.arn
-  tags                                = var.tags
+  tags                                = local.tags
 }

@@ -2,11 +2,16 @@
 # public access blocked, TLS only. Locking is S3's own conditional-write lock file
 # (backend "s3" { use_lockfile = true }), so no DynamoDB table (ADR 0903).
 
+# Every resource here carries the caller's cost tags and this module's component (docs/platform.md).
+locals {
+  tags = merge(var.tags, { "conveyor:component" = "state-backend" })
+}
+
 resource "aws_kms_key" "state" {
   #checkov:skip=CKV2_AWS_64:the default key policy: the account administers the key and IAM policies of the roles that use it grant access (ADR 0906)
   description         = "Terraform state (${var.bucket_name})"
   enable_key_rotation = true
-  tags                = var.tags
+  tags                = local.tags
 }
 
 resource "aws_kms_alias" "state" {
@@ -20,7 +25,7 @@ resource "aws_s3_bucket" "state" {
   #checkov:skip=CKV_AWS_144:versioning is the recovery path; cross-region replication is the documented DR step (docs/terraform.md)
   #checkov:skip=CKV2_AWS_62:nothing consumes events of the state bucket
   bucket = var.bucket_name
-  tags   = var.tags
+  tags   = local.tags
 }
 
 resource "aws_s3_bucket_ownership_controls" "state" {

@@ -61,3 +61,23 @@ run "environment_name_is_checked" {
 
   expect_failures = [var.environment]
 }
+
+run "cost_center_must_not_be_empty" {
+  command = plan
+
+  variables {
+    cost_allocation = { team = "conveyor-maintainers", cost_center = "" }
+  }
+
+  expect_failures = [var.cost_allocation]
+}
+
+run "team_must_be_a_label_value" {
+  command = plan
+
+  variables {
+    cost_allocation = { team = "Conveyor Maintainers", cost_center = "CC-1001" }
+  }
+
+  expect_failures = [var.cost_allocation]
+}
