@@ -50,7 +50,7 @@ def test_promtool_cases_attribute_requests_and_usage_to_their_owner() -> None:
 
 def test_a_wrong_expectation_fails_the_cases(tmp_path: Path) -> None:
     """The cases compare values: a cost attributed to the wrong team would fail them."""
-    broken = CASES.read_text().replace('labels: \'{team="payments"}\'', 'labels: \'{team="platform-x"}\'')
+    broken = CASES.read_text().replace("labels: '{team=\"payments\"}'", "labels: '{team=\"platform-x\"}'")
     assert broken != CASES.read_text()
     (tmp_path / RULES.name).write_text(RULES.read_text())
     (tmp_path / CASES.name).write_text(broken)

@@ -60,7 +60,9 @@ def taggable(tmp_path_factory: pytest.TempPathFactory) -> frozenset[str]:
     done = tofu(root, env, "providers", "schema", "-json")
     assert done.returncode == 0, done.describe()
     resources = json.loads(done.output)["provider_schemas"][AWS]["resource_schemas"]
-    types = frozenset(name for name, schema in resources.items() if "tags" in schema["block"].get("attributes", {}))
+    types = frozenset(
+        name for name, schema in resources.items() if "tags" in schema["block"].get("attributes", {})
+    )
     assert {"aws_vpc", "aws_s3_bucket", "aws_eks_cluster"} <= types and "aws_iam_role_policy" not in types
     return types
 
@@ -85,7 +87,9 @@ def untagged(module: Path, taggable: frozenset[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("module", MODULES)
-def test_every_taggable_resource_of_the_module_carries_its_tags(module: str, taggable: frozenset[str]) -> None:
+def test_every_taggable_resource_of_the_module_carries_its_tags(
+    module: str, taggable: frozenset[str]
+) -> None:
     assert untagged(TERRAFORM / "modules" / module, taggable) == []
 
 
@@ -103,7 +107,7 @@ def test_a_resource_without_the_module_tags_is_found(tmp_path: Path, taggable: f
         "aws_s3_bucket.forgotten: no tags = local.tags",
         "aws_sqs_queue.callers_only: no tags = local.tags",
     ]
-    (module / "main.tf").write_text('locals {\n  tags = var.tags\n}\n')
+    (module / "main.tf").write_text("locals {\n  tags = var.tags\n}\n")
     assert untagged(module, taggable) == [
         'local.tags must be ${merge(var.tags, {"conveyor:component" = "archive"})}'
     ]
