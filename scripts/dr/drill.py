@@ -59,15 +59,28 @@ class Sizes:
     load_seconds: float
     archive_timeout_s: int
     rate: float
+    # Conveyor's own settings for the run: none in the full drill (production defaults); the
+    # short one shortens the lease so jobs caught running come back in seconds, not 30 s.
+    conveyor_env: dict[str, str]
 
     @classmethod
     def full(cls) -> Sizes:
         # archive_timeout as production sets it for RPO <= 60 s (ADR 0800).
-        return cls(load_seconds=20, archive_timeout_s=30, rate=20)
+        return cls(load_seconds=20, archive_timeout_s=30, rate=20, conveyor_env={})
 
     @classmethod
     def short(cls) -> Sizes:
-        return cls(load_seconds=4, archive_timeout_s=5, rate=10)
+        return cls(
+            load_seconds=3, archive_timeout_s=5, rate=10, conveyor_env={"CONVEYOR_WORKER_LEASE_SECONDS": "5"}
+        )
+
+
+_T0 = time.monotonic()
+
+
+def say(message: str) -> None:
+    """Progress on stderr, with the seconds since the drill began."""
+    print(f"  [{time.monotonic() - _T0:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 def poll(condition: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.1) -> Any:
@@ -88,9 +101,9 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 @contextmanager
-def conveyor(database_url: str, logs: Path, *, workers: int = 2) -> Iterator[Stack]:
+def conveyor(database_url: str, logs: Path, sizes: Sizes, *, workers: int = 2) -> Iterator[Stack]:
     """Migrated schema, an admin key, the API, ``workers`` workers and a scheduler, all ready."""
-    stack = Stack(database_url, logs)
+    stack = Stack(database_url, logs, dict(sizes.conveyor_env))
     try:
         stack.migrate()
         stack.create_admin_key()
@@ -164,6 +177,30 @@ def recovered(stack: Stack, since: float) -> float:
     return time.time()
 
 
+def every_process_reconnected(stack: Stack, new_primary: Cluster, since: float) -> dict[str, int]:
+    """Each process of the stack, never restarted, works against the new primary: the API
+    answered (the probe), every worker announces itself there, and every process is ready."""
+    workers = [c for c in stack.children if c.command == "worker"]
+    poll(
+        lambda: (
+            new_primary.sql(
+                "SELECT count(*) FROM conveyor.workers WHERE seen_at > to_timestamp(%s)", (since,)
+            )[0][0]
+            >= len(workers)
+        ),
+        timeout=60,
+        what=f"all {len(workers)} workers to announce themselves on the new primary",
+    )
+    stack.wait_ready()
+    restarted = [c.command for c in stack.children if not c.alive()]
+    if restarted:
+        raise DrillError(f"processes exited instead of reconnecting: {restarted}")
+    return {
+        command: sum(c.command == command for c in stack.children)
+        for command in ("api", "worker", "scheduler")
+    }
+
+
 def account(
     cluster: Cluster, load: LoadGenerator, failure_at: float, *, settle_timeout: float = 120
 ) -> dict[str, Any]:
@@ -175,10 +212,10 @@ def account(
         found = cluster.sql("SELECT payload->>'token', state FROM conveyor.jobs WHERE payload ? 'token'")
         return {str(token): str(state) for token, state in found}
 
-    def settled() -> dict[str, str] | None:
+    def settled() -> tuple[dict[str, str]] | None:
         by_token = rows()
         pending = [a for a in acked if a.token in by_token and by_token[a.token] not in FINAL_STATES]
-        return None if pending else by_token
+        return None if pending else (by_token,)
 
     try:
         by_token = poll(
@@ -236,6 +273,7 @@ def _primary_lost(root: Path, sizes: Sizes, recovery: str, started: list[Cluster
     standby_port = free_port()
     repo.configure(primary)
     primary.settings.update(repo.archiving_settings(sizes.archive_timeout_s))
+    say("primary: initdb, start, stanza")
     primary.initdb().start()
     primary.create_app_database()
     repo.stanza_create()
@@ -264,18 +302,23 @@ def _primary_lost(root: Path, sizes: Sizes, recovery: str, started: list[Cluster
             )
     url = multi_host_url([primary.port, standby_port])
     backups: list[str] = []
-    with conveyor(url, root / "logs") as stack:
+    say("conveyor: migrate, start")
+    with conveyor(url, root / "logs", sizes) as stack:
         start_schedule(stack)
         load = LoadGenerator(
             stack.api().url, stack.admin_key, root / "acknowledged.jsonl", rate=sizes.rate
         ).start()
         try:
+            say("steady state?")
             reach_steady_state(stack, load)
+            say("full backup")
             backups.append(repo.backup("full")["label"])
             time.sleep(sizes.load_seconds / 2)  # load between backups: the incremental has work to copy
+            say("incremental backup")
             backups.append(repo.backup("incr")["label"])
             time.sleep(sizes.load_seconds / 2)  # work only in WAL (archived or not) when the primary dies
             latencies = list(load.latencies)
+            say("FAULT: primary killed, data directory deleted")
             failure_at = primary.kill()
             primary.destroy_data()
             if recovery == "restore":
@@ -291,10 +334,13 @@ def _primary_lost(root: Path, sizes: Sizes, recovery: str, started: list[Cluster
                 replica.promote()
                 new_primary = replica
             database_back_at = time.time()
+            say("database back; waiting for Conveyor")
             recovered_at = recovered(stack, failure_at)
+            reconnected = every_process_reconnected(stack, new_primary, failure_at)
             time.sleep(1)  # a little load on the new primary: acknowledged after recovery, never lost
         finally:
             load.stop()
+        say("accounting")
         accounting = account(new_primary, load, failure_at)
         fires_after = new_primary.sql(
             "SELECT count(*) FROM conveyor.jobs WHERE type = 'echo' AND created_at > to_timestamp(%s)",
@@ -318,6 +364,7 @@ def _primary_lost(root: Path, sizes: Sizes, recovery: str, started: list[Cluster
             "samples": len(latencies),
         },
         "accounting": accounting,
+        "processes_reconnected": reconnected,
         "backups": backups,
         "archive_timeout_seconds": sizes.archive_timeout_s,
         "targets_met": {"rpo": rpo_ok, "rto": recovered_at - failure_at <= TARGET_RTO_S},
@@ -342,13 +389,16 @@ def _operator_error(root: Path, sizes: Sizes, started: list[Cluster]) -> dict[st
     primary.create_app_database()
     repo.stanza_create()
     url = multi_host_url([primary.port, pitr_port])
-    with conveyor(url, root / "logs") as stack:
+    say("conveyor: migrate, start")
+    with conveyor(url, root / "logs", sizes) as stack:
         start_schedule(stack)
         load = LoadGenerator(
             stack.api().url, stack.admin_key, root / "acknowledged.jsonl", rate=sizes.rate
         ).start()
         try:
+            say("steady state?")
             reach_steady_state(stack, load)
+            say("full backup")
             backup = repo.backup("full")["label"]
             time.sleep(sizes.load_seconds / 2)  # jobs after the backup: they come back from WAL alone
         finally:
@@ -357,6 +407,7 @@ def _operator_error(root: Path, sizes: Sizes, started: list[Cluster]) -> dict[st
         before = primary.sql("SELECT count(*) FROM conveyor.jobs WHERE payload ? 'token'")[0][0]
         target = primary.sql("SELECT clock_timestamp()")[0][0]
         assert isinstance(target, dt.datetime)
+        say("FAULT: DELETE by mistake")
         mistake_at = time.time()
         deleted = primary.sql(
             "WITH gone AS (DELETE FROM conveyor.jobs WHERE payload ? 'token' RETURNING 1) "
@@ -379,8 +430,10 @@ def _operator_error(root: Path, sizes: Sizes, started: list[Cluster]) -> dict[st
         started.append(pitr)
         repo.restore(pitr, target_time=target.isoformat(sep=" "))
         repo.configure(pitr)
+        say("PITR restored; starting")
         pitr.start(timeout=300)
         poll(lambda: not pitr.in_recovery(), timeout=300, what="the PITR instance to promote")
+        say("waiting for Conveyor")
         recovered_at = recovered(stack, mistake_at)
         after = pitr.sql("SELECT count(*) FROM conveyor.jobs WHERE payload ? 'token'")[0][0]
         accounting = account(pitr, load, mistake_at)

@@ -3,6 +3,7 @@ database URL — a libpq multi-host URL in the drills, so they follow a failover
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -107,27 +108,29 @@ class Stack:
     admin_key: str = ""
 
     def migrate(self) -> None:
-        self._cli(["migrate"])
+        """Conveyor's migrations, in this process (one interpreter start fewer per drill)."""
+        from conveyor.store import migrate
+
+        migrate.upgrade(self.database_url)
 
     def create_admin_key(self) -> str:
-        self.admin_key = self._cli(
-            ["admin", "create-key", "--email", "drill@example.com", "--role", "admin"]
-        ).strip()
-        return self.admin_key
+        """An admin API key for the drill, issued directly in the database (as the CLI's
+        `conveyor admin create-key` does)."""
+        from conveyor.store.database import open_pool
+        from conveyor.store.users import create_api_key, ensure_user
 
-    def _cli(self, args: list[str]) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "conveyor", *args],
-            env=conveyor_env(self.database_url, **self.env_overrides),
-            capture_output=True,
-            text=True,
-            cwd=REPO,
-            timeout=120,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise DrillError(f"conveyor {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-        return result.stdout
+        async def issue() -> str:
+            pool = await open_pool(self.database_url, size=1, name="conveyor-drill")
+            try:
+                await pool.wait()
+                user = await ensure_user(pool, "drill@example.com", "admin")
+                _, key = await create_api_key(pool, user["id"], "drill")
+                return key
+            finally:
+                await pool.close()
+
+        self.admin_key = asyncio.run(issue())
+        return self.admin_key
 
     def start(self, command: str, **env: str) -> Child:
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -140,6 +143,13 @@ class Stack:
         ).start()
         self.children.append(child)
         return child
+
+    def replace(self, old: Child) -> Child:
+        """What an orchestrator does for a dead process: a new one, same command, same port
+        (Prometheus keeps scraping the same target)."""
+        new = Child(old.command, old.port, old.log, old.env).start()
+        self.children[self.children.index(old)] = new
+        return new
 
     def api(self) -> Child:
         return next(c for c in self.children if c.command == "api" and c.alive())

@@ -1,0 +1,102 @@
+"""The system the chaos experiments break: Debian's PostgreSQL (scripts/dr/postgres.py), Conveyor's
+processes on a libpq URL (scripts/dr/stack.py), and — for the alert evidence — Prometheus with
+the committed rules and Alertmanager with the committed routing, notifying a loopback receiver
+(scripts/observability/stack.py). Everything on loopback, stopped when the experiment ends."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scripts.dr.load import LoadGenerator
+from scripts.dr.postgres import Cluster, DrillError, make_workdir
+from scripts.dr.stack import Child, Stack, free_port
+from scripts.observability.stack import Notifications, Server, receiver, start_alertmanager, start_prometheus
+
+REPO = Path(__file__).resolve().parents[1]
+ALERTMANAGER = REPO / ".cache" / "tools" / "bin" / "alertmanager"
+
+# Short intervals so an experiment takes seconds; the rules' thresholds and `for` are the
+# committed ones. The lease is short so rescues come in seconds (production: 30 s).
+FAST = {
+    "CONVEYOR_WORKER_POLL_INTERVAL": "0.2",
+    "CONVEYOR_SCHEDULER_TICK_SECONDS": "0.5",
+    "CONVEYOR_WORKER_LEASE_SECONDS": "5",
+    "CONVEYOR_WORKER_SHUTDOWN_GRACE": "10",
+}
+
+
+@dataclass
+class Environment:
+    root: Path
+    database: Cluster
+    stack: Stack
+    notifications: Notifications | None = None
+    prometheus: Server | None = None
+    loads: list[LoadGenerator] = field(default_factory=list)
+    marks: dict[str, float] = field(default_factory=dict)  # named instants (fault injected, ...)
+    findings: dict[str, Any] = field(default_factory=dict)  # what the probes measured
+
+    def processes(self, command: str) -> list[Child]:
+        return [c for c in self.stack.children if c.command == command and c.alive()]
+
+
+def _require_alerting() -> tuple[str, str]:
+    prometheus = shutil.which("prometheus")
+    if not prometheus:
+        raise DrillError("prometheus is not installed: run `make observability-tools`")
+    if not ALERTMANAGER.exists():
+        raise DrillError(f"{ALERTMANAGER} is missing: run `make tools` (tools/alertmanager)")
+    return prometheus, str(ALERTMANAGER)
+
+
+@contextmanager
+def environment(
+    root: Path, *, workers: int = 1, schedulers: int = 1, alerting: bool = True, **env: str
+) -> Iterator[Environment]:
+    root = make_workdir(root)
+    with ExitStack() as cleanup:
+        database = Cluster("postgres", root, free_port())
+        database.initdb().start()
+        cleanup.callback(database.ensure_stopped)
+        database.create_app_database()
+        stack = Stack(database.dsn(), root / "logs", {**FAST, **env})
+        cleanup.callback(stack.stop)
+        stack.migrate()
+        stack.create_admin_key()
+        stack.start("api")
+        for _ in range(workers):
+            stack.start("worker")
+        for _ in range(schedulers):
+            stack.start("scheduler")
+        stack.wait_ready(timeout=120)
+        found = Environment(root, database, stack)
+        if alerting:
+            prometheus_bin, alertmanager_bin = _require_alerting()
+            receiver_url, notifications = cleanup.enter_context(receiver())
+            alertmanager = start_alertmanager(
+                alertmanager_bin, root / "alertmanager", receiver_url, free_port(), fast=True
+            )
+            cleanup.callback(alertmanager.stop)
+            targets = {
+                f"conveyor-{command}": [f"127.0.0.1:{c.port}" for c in stack.children if c.command == command]
+                for command in ("api", "worker", "scheduler")
+            }
+            found.prometheus = start_prometheus(
+                prometheus_bin,
+                root / "prometheus",
+                alertmanager.url,
+                free_port(),
+                targets=targets,
+                interval="1s",
+            )
+            cleanup.callback(found.prometheus.stop)
+            found.notifications = notifications
+        cleanup.callback(lambda: [load.stop() for load in found.loads])
+        found.marks["ready"] = time.time()
+        yield found
