@@ -6,6 +6,8 @@ the committed rules and Alertmanager with the committed routing, notifying a loo
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -39,6 +41,7 @@ class Environment:
     notifications: Notifications | None = None
     prometheus: Server | None = None
     loads: list[LoadGenerator] = field(default_factory=list)
+    redis: subprocess.Popen[bytes] | None = None
     marks: dict[str, float] = field(default_factory=dict)  # named instants (fault injected, ...)
     findings: dict[str, Any] = field(default_factory=dict)  # what the probes measured
 
@@ -57,10 +60,21 @@ def _require_alerting() -> tuple[str, str]:
 
 @contextmanager
 def environment(
-    root: Path, *, workers: int = 1, schedulers: int = 1, alerting: bool = True, **env: str
+    root: Path,
+    *,
+    workers: int = 1,
+    schedulers: int = 1,
+    alerting: bool = True,
+    redis: bool = False,
+    **env: str,
 ) -> Iterator[Environment]:
     root = make_workdir(root)
     with ExitStack() as cleanup:
+        redis_server = None
+        if redis:
+            redis_server, redis_url = start_redis(root)
+            cleanup.callback(redis_server.terminate)
+            env = {**env, "CONVEYOR_REDIS_URL": redis_url}
         database = Cluster("postgres", root, free_port())
         database.initdb().start()
         cleanup.callback(database.ensure_stopped)
@@ -75,7 +89,7 @@ def environment(
         for _ in range(schedulers):
             stack.start("scheduler")
         stack.wait_ready(timeout=120)
-        found = Environment(root, database, stack)
+        found = Environment(root, database, stack, redis=redis_server)
         if alerting:
             prometheus_bin, alertmanager_bin = _require_alerting()
             receiver_url, notifications = cleanup.enter_context(receiver())
@@ -97,6 +111,49 @@ def environment(
             )
             cleanup.callback(found.prometheus.stop)
             found.notifications = notifications
-        cleanup.callback(lambda: [load.stop() for load in found.loads])
+        cleanup.callback(_stop_loads, found)
         found.marks["ready"] = time.time()
         yield found
+
+
+def _stop_loads(found: Environment) -> None:
+    for load in found.loads:
+        load.stop()
+
+
+def start_redis(root: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A private redis-server on a free loopback port, no persistence (Redis holds nothing durable)."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        raise DrillError("redis-server is not installed: run `make test-deps`")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(root),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return server, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            server.terminate()
+            raise DrillError("redis-server did not answer PING within 10 s")
+        time.sleep(0.05)

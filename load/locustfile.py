@@ -69,7 +69,7 @@ class Stages(LoadTestShape):
     """The scenario's stages: [seconds, users] one after another, then stop."""
 
     def tick(self) -> tuple[int, float] | None:
-        elapsed = self.get_run_time()
+        elapsed = self.get_run_time()  # type: ignore[no-untyped-call]
         for seconds, users in STAGES:
             if elapsed < seconds:
                 return users, max(users, 1)
@@ -100,7 +100,7 @@ def verdict(stats: Any) -> list[str]:
     return crossed
 
 
-@events.quitting.add_listener
+@events.quitting.add_listener  # type: ignore[untyped-decorator]
 def check_thresholds(environment: Any, **_kwargs: Any) -> None:
     crossed = verdict(environment.stats)
     result = {

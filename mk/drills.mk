@@ -33,6 +33,8 @@ load: $(VENV)/.synced ## Locust scenarios smoke/load/stress/spike/soak with SLO 
 # In make test: the short drill (restore, promote, PITR), the worker-SIGKILL experiment end to
 # end and the Locust smoke run; a missing tool fails them (never skips).
 drills-checks: $(VENV)/.synced drills-tools observability-tools ## The drills' tests (pytest tests/drills)
+	$(BIN)/mypy --strict --ignore-missing-imports --follow-imports=silent --explicit-package-bases \
+	  -p scripts.dr -p chaos -p load
 	CONVEYOR_DRILLS_TESTS=1 $(BIN)/pytest tests/drills --basetemp="$$(mktemp -d)/pytest"
 
 test: drills-checks

@@ -227,6 +227,15 @@ class Cluster:
             cursor = conn.execute(statement.encode(), params)
             return cursor.fetchall() if cursor.description else []
 
+    def count(
+        self, statement: str, params: tuple[object, ...] | None = None, *, dbname: str = DATABASE
+    ) -> int:
+        """The single integer a ``SELECT count(*) ...`` returns."""
+        value = self.sql(statement, params, dbname=dbname)[0][0]
+        if not isinstance(value, int):
+            raise DrillError(f"expected a count from {statement!r}, got {value!r}")
+        return value
+
     def in_recovery(self) -> bool:
         return bool(self.sql("SELECT pg_is_in_recovery()", dbname="postgres")[0][0])
 
