@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from scripts.dr.load import Acknowledged, LoadGenerator
 from scripts.dr.postgres import DrillError
+from scripts.dr.stack import Child
 
 from chaos.environment import Environment
 
@@ -317,6 +318,54 @@ def recovery_seconds(since_mark: str = "fault") -> float:
     return took
 
 
+def _isolated_worker() -> Child:
+    e = env()
+    inside = [c for c in e.stack.children if e.netns and c.host == e.netns.inside_ip]
+    if not inside or e.netns is None:
+        raise DrillError("no worker in a network namespace: the fault cannot be injected")
+    return inside[0]
+
+
+def cut_isolated_worker_from_postgres() -> str:
+    """nftables in the worker's namespace drops every packet to PostgreSQL (only that worker)."""
+    e = env()
+    worker = _isolated_worker()
+    assert e.netns is not None
+    if not worker.ready():
+        raise DrillError("the isolated worker is not ready before the fault: no steady state")
+    e.marks["fault"] = time.time()
+    e.netns.drop_tcp_to(e.netns.host_ip, e.database.port)
+    return e.netns.name
+
+
+def isolated_worker_not_ready(timeout: float = 60) -> float:
+    """The cut-off worker reports not ready (its readiness checks the database); seconds taken."""
+    e = env()
+    worker = _isolated_worker()
+    _wait(lambda: worker.alive() and not worker.ready(), timeout, "the cut-off worker to report not ready")
+    took = time.time() - e.marks["fault"]
+    e.findings["not_ready_after_seconds"] = round(took, 1)
+    return took
+
+
+def heal_isolated_worker() -> bool:
+    e = env()
+    assert e.netns is not None
+    e.netns.heal()
+    e.marks["healed"] = time.time()
+    return True
+
+
+def isolated_worker_ready_again(timeout: float = 120) -> float:
+    """After the rule is gone, the same worker process becomes ready by itself."""
+    e = env()
+    worker = _isolated_worker()
+    _wait(worker.ready, timeout, "the healed worker to be ready again")
+    took = time.time() - e.marks["healed"]
+    e.findings["ready_again_after_heal_seconds"] = round(took, 1)
+    return took
+
+
 def stop_redis() -> bool:
     """Redis goes away (crash, eviction of its pod): the rate limits lose their shared counters."""
     e = env()
@@ -334,4 +383,6 @@ def replace_every_dead() -> int:
     dead = [c for c in e.stack.children if not c.alive()]
     for child in dead:
         e.stack.replace(child)
+    if e.netns is not None:
+        e.netns.heal()
     return len(dead)

@@ -20,6 +20,8 @@ from scripts.dr.postgres import Cluster, DrillError, make_workdir
 from scripts.dr.stack import Child, Stack, free_port
 from scripts.observability.stack import Notifications, Server, receiver, start_alertmanager, start_prometheus
 
+from chaos.netns import Namespace, namespace
+
 REPO = Path(__file__).resolve().parents[1]
 ALERTMANAGER = REPO / ".cache" / "tools" / "bin" / "alertmanager"
 
@@ -42,6 +44,7 @@ class Environment:
     prometheus: Server | None = None
     loads: list[LoadGenerator] = field(default_factory=list)
     redis: subprocess.Popen[bytes] | None = None
+    netns: Namespace | None = None
     marks: dict[str, float] = field(default_factory=dict)  # named instants (fault injected, ...)
     findings: dict[str, Any] = field(default_factory=dict)  # what the probes measured
 
@@ -66,8 +69,11 @@ def environment(
     schedulers: int = 1,
     alerting: bool = True,
     redis: bool = False,
+    isolated_worker: bool = False,
     **env: str,
 ) -> Iterator[Environment]:
+    """``isolated_worker``: one more worker in a network namespace of its own, reaching
+    PostgreSQL over a veth pair (chaos/netns.py), so it alone can be cut off."""
     root = make_workdir(root)
     with ExitStack() as cleanup:
         redis_server = None
@@ -76,7 +82,14 @@ def environment(
             cleanup.callback(redis_server.terminate)
             env = {**env, "CONVEYOR_REDIS_URL": redis_url}
         database = Cluster("postgres", root, free_port())
-        database.initdb().start()
+        ns = cleanup.enter_context(namespace()) if isolated_worker else None
+        if ns:
+            database.settings["listen_addresses"] = f"'127.0.0.1,{ns.host_ip}'"
+        database.initdb()
+        if ns:
+            with (database.data / "pg_hba.conf").open("a") as hba:
+                hba.write(f"host all all {ns.inside_ip}/32 trust\n")
+        database.start()
         cleanup.callback(database.ensure_stopped)
         database.create_app_database()
         stack = Stack(database.dsn(), root / "logs", {**FAST, **env})
@@ -88,8 +101,16 @@ def environment(
             stack.start("worker")
         for _ in range(schedulers):
             stack.start("scheduler")
+        if ns:
+            stack.start(
+                "worker",
+                host=ns.inside_ip,
+                prefix=ns.exec_prefix(),
+                CONVEYOR_DATABASE_URL=f"postgresql://conveyor@{ns.host_ip}:{database.port}/conveyor",
+                CONVEYOR_PROBES_HOST=ns.inside_ip,
+            )
         stack.wait_ready(timeout=120)
-        found = Environment(root, database, stack, redis=redis_server)
+        found = Environment(root, database, stack, redis=redis_server, netns=ns)
         if alerting:
             prometheus_bin, alertmanager_bin = _require_alerting()
             receiver_url, notifications = cleanup.enter_context(receiver())

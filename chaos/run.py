@@ -90,11 +90,18 @@ def run_one(path: Path, workdir: Path) -> dict[str, Any]:
     }
 
 
+def also_measured(result: dict[str, Any]) -> str:
+    skip = {"accounting", "alerts", "silent", "recovered_seconds"}
+    found = result.get("findings") or {}
+    extra = [f"{key.replace('_', ' ')} {value}" for key, value in found.items() if key not in skip]
+    return ", ".join(extra) or ("; ".join(result["failures"]) if result["failures"] else "—")
+
+
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
         "| experiment | outcome | alert (latency from the fault) | recovered after (s) "
-        "| acknowledged / missing |",
-        "|---|---|---|---|---|",
+        "| acknowledged / missing | also measured |",
+        "|---|---|---|---|---|---|",
     ]
     for r in results:
         if r["alert"]:
@@ -107,7 +114,7 @@ def table(results: list[dict[str, Any]]) -> str:
         acc = r["accounting"] or {}
         lines.append(
             f"| {r['experiment']} | {r['outcome']} | {alert} | {r['recovered_seconds']} "
-            f"| {acc.get('acknowledged', '—')} / {acc.get('missing', '—')} |"
+            f"| {acc.get('acknowledged', '—')} / {acc.get('missing', '—')} | {also_measured(r)} |"
         )
     return "\n".join(lines)
 
@@ -157,7 +164,13 @@ def main() -> int:
     record = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "results": results}
     if args.record:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"{record['date'][:10]}.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+        path = RESULTS / f"{record['date'][:10]}.json"
+        if path.exists() and args.experiment:
+            # A partial re-run the same day replaces its experiments in that day's record.
+            ran = {r["experiment"] for r in results}
+            kept = [r for r in json.loads(path.read_text())["results"] if r["experiment"] not in ran]
+            record["results"] = sorted([*kept, *results], key=lambda r: str(r["experiment"]))
+        path.write_text(json.dumps(record, indent=2, default=str) + "\n")
         write_doc()
     failed = [r["experiment"] for r in results if r["outcome"] != "recovered"]
     if failed:

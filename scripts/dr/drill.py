@@ -556,6 +556,14 @@ def main() -> int:
     if args.record:
         RECORDS.mkdir(parents=True, exist_ok=True)
         path = RECORDS / f"{record['date'][:10]}.json"
+        if path.exists() and args.scenario:
+            # A partial re-run the same day replaces its scenarios in that day's record.
+            earlier = json.loads(path.read_text())
+            ran = {r["scenario"] for r in results}
+            kept = [r for r in earlier["scenarios"] if r["scenario"] not in ran]
+            order = [f"primary-lost/{n}" for n in ("restore", "promote-async", "promote-sync")]
+            merged = sorted([*kept, *results], key=lambda r: [*order, r["scenario"]].index(r["scenario"]))
+            record = {**record, "scenarios": merged}
         path.write_text(json.dumps(record, indent=2) + "\n")
         write_readme()
         print(f"dr-drill: recorded {path.relative_to(REPO)} and docs/dr/README.md")

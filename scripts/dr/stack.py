@@ -52,15 +52,18 @@ class Child:
     log: Path
     env: dict[str, str]
     popen: subprocess.Popen[bytes] | None = None
+    host: str = "127.0.0.1"
+    # Runs the process elsewhere, e.g. ["ip", "netns", "exec", NAME] (chaos/netns.py).
+    prefix: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> Child:
         with self.log.open("ab") as out:
             self.popen = subprocess.Popen(
-                [sys.executable, "-m", "conveyor", self.command, "--port", str(self.port)],
+                [*self.prefix, sys.executable, "-m", "conveyor", self.command, "--port", str(self.port)],
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -132,7 +135,9 @@ class Stack:
         self.admin_key = asyncio.run(issue())
         return self.admin_key
 
-    def start(self, command: str, **env: str) -> Child:
+    def start(
+        self, command: str, *, host: str = "127.0.0.1", prefix: list[str] | None = None, **env: str
+    ) -> Child:
         self.logs.mkdir(parents=True, exist_ok=True)
         name = f"{command}-{len(self.children)}"
         child = Child(
@@ -140,6 +145,8 @@ class Stack:
             free_port(),
             self.logs / f"{name}.log",
             conveyor_env(self.database_url, **{**self.env_overrides, **env}),
+            host=host,
+            prefix=list(prefix or []),
         ).start()
         self.children.append(child)
         return child
@@ -147,7 +154,7 @@ class Stack:
     def replace(self, old: Child) -> Child:
         """What an orchestrator does for a dead process: a new one, same command, same port
         (Prometheus keeps scraping the same target)."""
-        new = Child(old.command, old.port, old.log, old.env).start()
+        new = Child(old.command, old.port, old.log, old.env, host=old.host, prefix=old.prefix).start()
         self.children[self.children.index(old)] = new
         return new
 
