@@ -125,14 +125,18 @@ def write_doc() -> None:
         "## SLO load tests (Locust)\n\n"
         "`make load` runs load/scenarios.json's scenarios with load/locustfile.py against the API on "
         "Debian's PostgreSQL; thresholds = the SLOs (p95 < 200 ms for reads and submits, errors "
-        "< 0.1 %), a crossed one fails the run. Why Locust and not k6: "
+        "< 0.1 %), a crossed one fails the run. stress and spike are built to find where the SLO breaks: "
+        "their verdict is the finding. Why Locust and not k6: "
         "[ADR 0803](adr/0803-load-tests-with-locust-not-k6.md)."
     ]
     for path in sorted(RESULTS.glob("*.json"), reverse=True):
         record = json.loads(path.read_text())
+        load_average = ", ".join(f"{x:.1f}" for x in record.get("load_average", []))
         sections.append(
-            f"**{record['date']}** ([{path.name}](benchmarks/load/{path.name}))\n\n{table(record['results'])}"
+            f"**{record['date']}** ([{path.name}](benchmarks/load/{path.name})), machine load average "
+            f"at the start {load_average} (other sessions sharing the 2 cores)\n\n{table(record['results'])}"
         )
+
     text = DOC.read_text()
     if START in text:
         head, rest = text.split(START, 1)

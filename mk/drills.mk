@@ -24,10 +24,10 @@ drills-tools: ## Install PostgreSQL 15, pgBackRest and nftables from Debian when
 dr-drill: $(VENV)/.synced drills-tools ## DR drill: primary lost (restore, promote async/sync), operator error (PITR); prints RPO/RTO
 	timeout --foreground 20m $(BIN)/python -m scripts.dr.drill --record
 
-chaos: $(VENV)/.synced drills-tools observability-tools ## Every chaos experiment (Chaos Toolkit), table in docs/chaos.md
+chaos: $(VENV)/.synced drills-tools test-deps observability-tools ## Every chaos experiment (Chaos Toolkit), table in docs/chaos.md
 	timeout --foreground 20m $(BIN)/python -m chaos.run --record
 
-load: $(VENV)/.synced ## Locust scenarios smoke/load/stress/spike/soak with SLO thresholds; results in docs/benchmarks.md
+load: $(VENV)/.synced drills-tools ## Locust scenarios smoke/load/stress/spike/soak with SLO thresholds; results in docs/benchmarks.md
 	timeout --foreground 30m $(BIN)/python -m load.run --record
 
 # In make test: the short drill (restore, promote, PITR), the worker-SIGKILL experiment end to
