@@ -161,7 +161,10 @@ def main() -> int:
         results.append(result)
         print(f"chaos: {name}: {result['outcome']} {result['failures'] or ''}", flush=True)
     print(table(results))
-    record = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "results": results}
+    record: dict[str, Any] = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "results": results,
+    }
     if args.record:
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"{record['date'][:10]}.json"
