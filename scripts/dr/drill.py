@@ -238,7 +238,7 @@ def account(
         return None if pending else (by_token,)
 
     try:
-        by_token = poll(
+        (by_token,) = poll(
             settled, timeout=settle_timeout, what="acknowledged jobs to reach a final state", interval=1
         )
     except DrillError:
@@ -250,12 +250,6 @@ def account(
     missing = [a for a in acked if a.token not in by_token]
     after_failure = [a for a in missing if a.acked_at >= failure_at]
     if after_failure:
-        # What the new primary shows at that moment, for the investigation (docs/dr/README.md:
-        # a promote-sync re-run saw jobs acknowledged after the promotion missing, then present).
-        seen = cluster.sql(
-            "SELECT count(*), max(id), pg_is_in_recovery(), inet_server_port() FROM conveyor.jobs"
-        )
-        say(f"accounting saw {seen[0]} (rows, max id, in recovery, port) on {cluster.name}:{cluster.port}")
         raise DrillError(
             f"{len(after_failure)} jobs acknowledged after the failure are missing "
             f"(ids {[a.job_id for a in after_failure[:20]]}): the new primary lost committed work"
