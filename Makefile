@@ -7,7 +7,7 @@ UV     := $(TOOLS)/bin/uv
 VENV   := .venv
 BIN    := $(VENV)/bin
 UV_VERSION := 0.13.9
-PY_PATHS := src tests scripts $(wildcard bench)
+PY_PATHS := src tests scripts $(wildcard bench) $(wildcard chaos) $(wildcard load)
 
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never

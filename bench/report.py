@@ -197,6 +197,7 @@ def render(path: Path) -> Path:
     w(losses(results))
     if NOTES.exists():
         w(NOTES.read_text())
+    w(kept_load_tests())
     DOC.write_text("\n".join(out).rstrip() + "\n")
     return DOC
 
@@ -578,6 +579,16 @@ def losses(results: dict[str, Any]) -> str:
         lines.append("Nowhere in this run: Conveyor led every measurement.")
     lines.append("\nWhy, and what would change it: see *Analysis* below.\n")
     return "\n".join(lines) + "\n"
+
+
+LOAD_TESTS_START = "<!-- load-tests:begin"
+
+
+def kept_load_tests() -> str:
+    """The SLO load tests' section (written by load/run.py, `make load`), kept as it is."""
+    if not DOC.exists() or LOAD_TESTS_START not in DOC.read_text():
+        return ""
+    return LOAD_TESTS_START + DOC.read_text().split(LOAD_TESTS_START, 1)[1].rstrip()
 
 
 def main() -> None:

@@ -349,3 +349,17 @@ async def test_queue_gauges_show_zero_running_for_a_queue_with_work(jobs: Jobs, 
 
     # A stalled queue reads 0 (alerts and dashboards see it), not a missing series.
     assert running("stalled") == 0 and running("busy") == 1
+
+
+async def test_maintenance_counters_exist_at_zero_before_the_first_rescue(pool: Pool) -> None:
+    """Prometheus' increase() needs a sample before a burst: the rescue counter is exported at
+    0 from the start, so the first burst of rescued leases is seen (ConveyorLeaseRescuesSpiking)."""
+    from prometheus_client import REGISTRY, generate_latest
+
+    from conveyor.telemetry import metrics
+
+    metrics.maintenance_rows.clear()  # as in a fresh scheduler process: no series yet
+    Maintenance(pool, MaintenanceConfig(0, 0, True))
+    exported = generate_latest(REGISTRY).decode()
+    for task in ("rescue", "promote", "cleanup"):
+        assert f'conveyor_maintenance_rows_total{{task="{task}"}}' in exported

@@ -69,6 +69,11 @@ class Maintenance:
         self.pool = pool
         self.config = config
         self._last_cleanup = 0.0
+        # Each task's series exists at 0 from the start: a counter born with its first burst
+        # (12 jobs rescued at once) has no earlier sample, and increase() would never see it —
+        # ConveyorLeaseRescuesSpiking missed exactly that in the worker-SIGKILL chaos experiment.
+        for task in ("rescue", "promote", "cleanup"):
+            metrics.maintenance_rows.labels(task)
 
     async def run_once(self) -> dict[str, int]:
         done = {

@@ -32,11 +32,10 @@ def forward_only() -> None:
 def _alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    sa_url = database_url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
-        "postgres://", "postgresql+psycopg://", 1
-    )
-    # ConfigParser interpolation treats % specially.
-    config.set_main_option("sqlalchemy.url", sa_url.replace("%", "%%"))
+    # The libpq URL goes to psycopg as written (migrations/env.py): SQLAlchemy's URL parser
+    # rejects libpq's multi-host form (postgresql://a:5432,b:5432/db?target_session_attrs=...),
+    # which is how Conveyor follows a failover.
+    config.attributes["database_url"] = database_url
     return config
 
 
