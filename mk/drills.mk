@@ -1,4 +1,4 @@
-# Reliability drills (issue 17): backups and PITR with pgBackRest, replica failover, the DR drill
+# Reliability drills: backups and PITR with pgBackRest, replica failover, the DR drill
 # with measured RPO/RTO, chaos experiments (Chaos Toolkit) and load tests held to the SLOs
 # (Locust). Included by the top-level Makefile; see docs/dr/README.md, docs/chaos.md, load/.
 # Tools: Debian's PostgreSQL 15, pgBackRest and nftables (`drills-tools`, as root when missing);

@@ -18,7 +18,7 @@ CRD_SOURCES: dict[str, tuple[str, ...]] = {
         "example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml",
     ),
     "github.com/kedacore/keda/v2@v2.21.0": ("config/crd/bases/keda.sh_scaledobjects.yaml",),
-    # Velero's Schedule and Backup (deploy/velero, issue 17's cluster-state backups).
+    # Velero's Schedule and Backup (deploy/velero: the cluster-state backups).
     "github.com/vmware-tanzu/velero@v1.18.3": (
         "config/crd/v1/bases/velero.io_schedules.yaml",
         "config/crd/v1/bases/velero.io_backups.yaml",

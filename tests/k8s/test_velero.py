@@ -1,4 +1,4 @@
-"""Velero's Schedule and Backup for Conveyor's cluster state (deploy/velero, issue 17) against
+"""Velero's Schedule and Backup for Conveyor's cluster state (deploy/velero) against
 Velero's own CRDs (v1.18.3, from its Go module: scripts/k8s/crds.py) on the local control
 plane: admitted with strict field validation, and a malformed one refused naming the field."""
 
