@@ -9,6 +9,7 @@ Ctrl-C or SIGTERM stops every child gracefully, then the database.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import secrets
 import signal
@@ -126,13 +127,8 @@ class Child:
 def watch_for_changes(paths: list[Path], changed: threading.Event, stop: threading.Event) -> None:
     """Set ``changed`` whenever a source file (Python, SQL, templates, static assets) under
     ``paths`` changes, until ``stop`` is set. Runs in a thread of the supervisor."""
-    try:
-        from watchfiles import PythonFilter, watch
-    except ImportError:  # the image installs no development dependencies
-        console.print("[red]--reload needs the development dependencies (`uv sync`, `make dev`)[/]")
-        changed.set()
-        stop.set()
-        return
+    from watchfiles import PythonFilter, watch  # a development dependency, checked by up()
+
     sources = PythonFilter(extra_extensions=(".sql", ".html", ".css", ".js", ".json"))
     for changes in watch(*paths, watch_filter=sources, stop_event=stop, debounce=300):
         names = sorted({Path(path).name for _, path in changes})
@@ -146,6 +142,8 @@ def up(
     """Run the platform; with ``reload``, restart every process when a file under ``watch``
     (default: the conveyor package) changes — the API and console reload, the worker and
     scheduler drain and restart, the embedded database keeps running."""
+    if reload and importlib.util.find_spec("watchfiles") is None:  # the image has no dev dependencies
+        raise RuntimeError("--reload needs the development dependencies (`uv sync`, `make dev`)")
     settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)  # private when created here
     with console.status("starting the database"):
         url = database_url(settings)
@@ -226,9 +224,6 @@ def up(
     signal.signal(signal.SIGTERM, request_stop)
     while not stopping:
         if changed.is_set():
-            if stop_watching.is_set():  # the watcher could not start
-                stopping = True
-                break
             changed.clear()
             console.print("restarting api, web, worker and scheduler…")
             stop_children(children)
