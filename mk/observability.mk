@@ -13,7 +13,7 @@ SLOTH_STAMP := .cache/tools/stamps/sloth
 OTELCOL_MANIFEST := observability/otel-collector/builder-config.yaml
 OTELCOL_STAMP    := .cache/tools/stamps/otelcol-conveyor
 OBS_STAMPS  := $(SLOTH_STAMP) .cache/tools/stamps/alertmanager .cache/tools/stamps/jaeger \
-               .cache/tools/stamps/victorialogs $(OTELCOL_STAMP)
+	.cache/tools/stamps/victorialogs $(OTELCOL_STAMP)
 
 # The collector: ocb (tools/otelcol, the builder of the same release) generates a Go module with
 # the manifest's components in .cache/tools/build/otelcol-conveyor, resolves it and compiles it;

@@ -34,10 +34,14 @@ def owners_of(files: list[str], rules_file: Path) -> dict[str, list[str]]:
         timeout=60,
     )
     assert result.returncode == 0, f"codeowners refused {rules_file}: {result.stderr.strip()}"
+    # One line per file, in the order given: the path as passed (it may hold spaces, as the
+    # golden path's `{{ package_name }}` folders do), then the owners or "(unowned)".
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(files), result.stdout
     owners: dict[str, list[str]] = {}
-    for line in result.stdout.splitlines():
-        path, *names = line.split()
-        owners[path] = [name for name in names if name != "(unowned)"]
+    for path, line in zip(files, lines, strict=True):
+        assert line.startswith(path), f"codeowners answered {line!r} for {path!r}"
+        owners[path] = [name for name in line[len(path) :].split() if name != "(unowned)"]
     return owners
 
 
