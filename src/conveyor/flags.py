@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-
-from collections.abc import Mapping, Sequence
 
 from openfeature import api
 from openfeature.contrib.tools.flagd.core import FlagdCore

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,3 +104,16 @@ def test_the_shipped_flag_file_is_valid_and_states_the_defaults() -> None:
     assert flags.enabled(flags.Flag.CONSOLE_FLAGS_PAGE, user_id=1, role="operator") is False
     assert flags.enabled(flags.Flag.CONSOLE_FLAGS_PAGE, user_id=1, role="admin") is True
     assert set(json.loads(shipped.read_text())["flags"]) == {flag.value for flag in flags.Flag}
+
+
+def test_a_changed_file_flips_the_flag_without_a_restart(tmp_path: Path) -> None:
+    path = flag_file(tmp_path / "flags.json", {"webhook-deliveries": boolean("on")})
+    flags.configure(path)
+    assert flags.enabled(flags.Flag.WEBHOOK_DELIVERIES) is True
+    flag_file(path, {"webhook-deliveries": boolean("off")})
+    later = path.stat().st_mtime_ns + 1_000_000_000
+    os.utime(path, ns=(later, later))  # a new modification time, as a ConfigMap update gives
+    assert flags.enabled(flags.Flag.WEBHOOK_DELIVERIES) is False
+    path.write_text("{broken")  # a file that stops parsing keeps the last good flags
+    os.utime(path, ns=(later + 1_000_000_000, later + 1_000_000_000))
+    assert flags.enabled(flags.Flag.WEBHOOK_DELIVERIES) is False
