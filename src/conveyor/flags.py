@@ -50,8 +50,8 @@ class FlagFileProvider(AbstractProvider):
     """An OpenFeature provider over a flagd-format file, evaluated by flagd's own engine
     (``FlagdCore``: targeting, fractional rollouts, variants). The file is re-read when its
     modification time changes, checked at each evaluation (a ``stat``), so a flag flips without a
-    restart and no watcher thread runs. Not the flagd provider package: its gRPC client and
-    protobuf (~24 MB) would push the image over its size budget for a feature that reads a file."""
+    restart and no watcher thread runs. Not the flagd provider package: its gRPC client (~20 MB)
+    would push the image over its size budget for a feature that reads a file."""
 
     def __init__(self, path: Path) -> None:
         super().__init__()
