@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -125,13 +126,85 @@ def process_env(database_url: str, **overrides: str) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class Received:
+    """One request a recording receiver got: header names lower-cased, the body as sent."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+# What the receiver answers: status, headers, body. A responder sees the request and how many
+# came before it (a receiver that refuses the first call, answers by path, is slow on one...).
+Answer = tuple[int, dict[str, str], bytes]
+Responder = Callable[[Received, int], Answer]
+
+
+def no_content(_request: Received, _before: int) -> Answer:
+    return 204, {}, b""
+
+
+@dataclass
+class Recorder:
+    """A real HTTP server on a free loopback port that records every request, then answers it
+    with ``respond``; the one receiver the tests use for webhooks, targets and fake services."""
+
+    url: str
+    respond: Responder
+    received: list[Received] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, request: Received) -> int:
+        """Keep ``request`` (before answering: a late record would land in a later test)."""
+        with self._lock:
+            self.received.append(request)
+            return len(self.received) - 1
+
+    def wait_for(self, count: int, *, timeout: float = 30.0) -> list[Received]:
+        """The first ``count`` requests, once that many have come."""
+        wait_until(
+            lambda: len(self.received) >= count, timeout=timeout, what=f"{count} requests at {self.url}"
+        )
+        return self.received[:count]
+
+
 @contextlib.contextmanager
-def serve_http(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """A real HTTP server on a free loopback port, in a thread; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def recording_receiver(respond: Responder = no_content) -> Iterator[Recorder]:
+    recorder = Recorder("", respond)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            request = Received(
+                self.command,
+                self.path,
+                {k.lower(): v for k, v in self.headers.items()},
+                self.rfile.read(length),
+            )
+            status, headers, body = recorder.respond(request, recorder.record(request))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # clients may stop reading
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    recorder.url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield recorder
     finally:
         server.shutdown()
         server.server_close()

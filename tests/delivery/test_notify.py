@@ -3,46 +3,20 @@ and refuses a webhook that is not https."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
 from tests.delivery.conftest import REPO_ROOT, run
+from tests.support import Recorder, recording_receiver
 
 NOTIFY = REPO_ROOT / "scripts/delivery/notify.py"
 
 
-class Chat(HTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), ChatHandler)
-        self.received: list[dict[str, str]] = []
-        self.status = 200
-
-
-class ChatHandler(BaseHTTPRequestHandler):
-    server: Chat
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append(json.loads(body))
-        self.send_response(self.server.status)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def chat() -> Iterator[Chat]:
-    server = Chat()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    thread.join()
+def chat() -> Iterator[Recorder]:
+    with recording_receiver(lambda _request, _before: (200, {}, b"")) as recorder:
+        yield recorder
 
 
 def notify(url: str | None, *args: str) -> tuple[int, str, str]:
@@ -51,19 +25,21 @@ def notify(url: str | None, *args: str) -> tuple[int, str, str]:
     return result.returncode, result.stdout.strip(), result.stderr.strip()
 
 
-def test_the_message_reaches_the_chat(chat: Chat) -> None:
-    url = f"http://127.0.0.1:{chat.server_port}/hooks/T000"
+def test_the_message_reaches_the_chat(chat: Recorder) -> None:
+    url = f"{chat.url}/hooks/T000"
     assert notify(url, "--title", "Deploy to prod: failure", "--link", "https://ci/runs/1") == (
         0,
         "notify: sent",
         "",
     )
-    assert chat.received == [{"text": "Deploy to prod: failure\nhttps://ci/runs/1"}]
+    assert [(r.method, r.path, r.json()) for r in chat.received] == [
+        ("POST", "/hooks/T000", {"text": "Deploy to prod: failure\nhttps://ci/runs/1"})
+    ]
 
 
-def test_a_refusing_chat_fails_the_step_without_printing_the_url(chat: Chat) -> None:
-    chat.status = 403
-    url = f"http://127.0.0.1:{chat.server_port}/hooks/secret-path"
+def test_a_refusing_chat_fails_the_step_without_printing_the_url(chat: Recorder) -> None:
+    chat.respond = lambda _request, _before: (403, {}, b"")
+    url = f"{chat.url}/hooks/secret-path"
     status, _, err = notify(url, "--title", "x")
     assert (status, err) == (1, "notify: the chat webhook answered HTTP 403")
     assert "secret-path" not in err

@@ -5,15 +5,13 @@ machines cannot reach)."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.delivery.conftest import REPO_ROOT, git, run
+from tests.support import Answer, Received, Recorder, recording_receiver
 
 
 def test_release_notes_list_the_commits_since_the_previous_tag(git_repo: Path) -> None:
@@ -40,42 +38,21 @@ def test_release_notes_list_the_commits_since_the_previous_tag(git_repo: Path) -
     assert (bad.returncode, bad.stderr.strip()) == (2, "changelog: tag 'latest' is not vMAJOR.MINOR.PATCH")
 
 
-class FakeGitHub(HTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), GitHubHandler)
-        self.requests: list[tuple[str, str, dict[str, Any], str]] = []
-
-
-class GitHubHandler(BaseHTTPRequestHandler):
-    server: FakeGitHub
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.requests.append(("POST", self.path, body, self.headers["Authorization"]))
-        answer = {"id": 4242} if self.path.endswith("/deployments") else {"id": 1}
-        data = json.dumps(answer).encode()
-        self.send_response(201)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def github_answer(request: Received, _before: int) -> Answer:
+    """What api.github.com answers: the new deployment's id (4242), or a status's."""
+    answer = {"id": 4242} if request.path.endswith("/deployments") else {"id": 1}
+    return 201, {"Content-Type": "application/json"}, json.dumps(answer).encode()
 
 
 @pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    server = FakeGitHub()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    thread.join()
+def github() -> Iterator[Recorder]:
+    with recording_receiver(github_answer) as recorder:
+        yield recorder
 
 
-def test_a_deploy_is_recorded_and_closed_with_its_outcome(github: FakeGitHub) -> None:
+def test_a_deploy_is_recorded_and_closed_with_its_outcome(github: Recorder) -> None:
     env = {
-        "GITHUB_API_URL": f"http://127.0.0.1:{github.server_port}",
+        "GITHUB_API_URL": github.url,
         "GITHUB_REPOSITORY": "example/conveyor",
         "GITHUB_SERVER_URL": "https://github.com",
         "GITHUB_RUN_ID": "77",
@@ -91,7 +68,8 @@ def test_a_deploy_is_recorded_and_closed_with_its_outcome(github: FakeGitHub) ->
     assert finished.returncode == 0, finished.stderr
 
     log = "https://github.com/example/conveyor/actions/runs/77"
-    assert github.requests == [
+    requests = [(r.method, r.path, r.json(), r.headers["authorization"]) for r in github.received]
+    assert requests == [
         ("POST", "/repos/example/conveyor/deployments", {
             "ref": "abc123", "environment": "prod", "auto_merge": False, "required_contexts": [],
             "production_environment": True, "payload": {"digest": digest},

@@ -5,7 +5,6 @@ a webhook a local receiver verifies, the viewer is refused writes, a burst gets 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -13,33 +12,18 @@ import pytest
 from standardwebhooks import Webhook as Verifier
 
 from conveyor.client import ApiError, Calls, Client
-from tests.support import serve_http, wait_until
-
-
-class Receiver(BaseHTTPRequestHandler):
-    verified: list[dict[str, Any]] = []
-    secret = ""
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["content-length"]))
-        Receiver.verified.append(Verifier(Receiver.secret).verify(body, dict(self.headers.items())))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+from tests.support import Recorder, recording_receiver, wait_until
 
 
 @pytest.fixture
-def receiver() -> Iterator[str]:
-    Receiver.verified = []
-    with serve_http(Receiver) as base:
-        yield f"{base}/hook"
+def receiver() -> Iterator[Recorder]:
+    with recording_receiver() as recorder:
+        yield recorder
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
-def test_tour(spawn: Any, admin_key: str, receiver: str) -> None:
+def test_tour(spawn: Any, admin_key: str, receiver: Recorder) -> None:
     env = {
         "CONVEYOR_HTTP_ALLOW": "127.0.0.1",
         "CONVEYOR_RATE_LIMIT": "30/minute",
@@ -56,9 +40,8 @@ def test_tour(spawn: Any, admin_key: str, receiver: str) -> None:
 
     with Client(api.base_url, op_key) as op:
         hook = op.http.post(
-            "/webhooks", json={"url": receiver, "events": ["job.dead", "job.succeeded"]}
+            "/webhooks", json={"url": f"{receiver.url}/hook", "events": ["job.dead", "job.succeeded"]}
         ).json()
-        Receiver.secret = hook["secret"]
         failing = op.submit({"type": "fail", "payload": {"times": 1}, "max_attempts": 1})
         wait_until(lambda: op.get_job(failing.id).state == "dead", timeout=30, what="the job to dead-letter")
         assert op.replay_dead().replayed == 1
@@ -66,13 +49,15 @@ def test_tour(spawn: Any, admin_key: str, receiver: str) -> None:
             lambda: (
                 op.get_job(failing.id).state in ("dead", "succeeded")
                 and op.get_job(failing.id).attempts == 1
-                and len(Receiver.verified) >= 2
+                and len(receiver.received) >= 2
             ),
             timeout=30,
             what="the replay and its webhooks",
         )
-        assert {e["type"] for e in Receiver.verified} >= {"job.dead"}
-        assert all(e["data"]["job_id"] == failing.id for e in Receiver.verified)
+        verifier = Verifier(hook["secret"])
+        events = [verifier.verify(r.body, r.headers) for r in receiver.received]
+        assert {e["type"] for e in events} >= {"job.dead"}
+        assert all(e["data"]["job_id"] == failing.id for e in events)
 
     with Client(api.base_url, viewer_key) as view:
         assert view.get_job(failing.id).id == failing.id

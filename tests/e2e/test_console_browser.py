@@ -9,7 +9,6 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 from conveyor.store.database import open_pool
 from conveyor.store.users import create_user
 from tests.conftest import truncate
-from tests.support import Process, free_port, process_env, serve_http
+from tests.support import Answer, Process, Received, free_port, process_env, recording_receiver
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery staple"
@@ -31,19 +30,9 @@ PAGES = [
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 
-class FlakyReceiver(BaseHTTPRequestHandler):
-    """Refuses the first call with a 400 (not retryable: the job dies), accepts the rest."""
-
-    calls = 0
-
-    def do_POST(self) -> None:
-        FlakyReceiver.calls += 1
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        self.send_response(400 if FlakyReceiver.calls == 1 else 204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+def refuse_the_first(_request: Received, before: int) -> Answer:
+    """A 400 to the first call (not retryable: the job dies), 204 to the rest."""
+    return (400, {}, b"") if before == 0 else (204, {}, b"")
 
 
 @dataclass
@@ -96,8 +85,10 @@ def stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             proc.start()
         for proc in procs:
             proc.wait_ready(timeout=60)
-        with serve_http(FlakyReceiver) as receiver:
-            yield Stack(api=procs[0], console=procs[-1].base_url, users=users, receiver=f"{receiver}/hook")
+        with recording_receiver(refuse_the_first) as receiver:
+            yield Stack(
+                api=procs[0], console=procs[-1].base_url, users=users, receiver=f"{receiver.url}/hook"
+            )
     finally:
         for proc in reversed(procs):
             proc.stop()

@@ -10,32 +10,19 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support import REPO, free_port, serve_http, wait_until
-
-
-class Receiver(BaseHTTPRequestHandler):
-    hits: list[bytes] = []
-
-    def do_POST(self) -> None:
-        Receiver.hits.append(self.rfile.read(int(self.headers.get("content-length") or 0)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+from tests.support import REPO, Recorder, free_port, recording_receiver, wait_until
 
 
 @pytest.fixture
-def receiver() -> Iterator[str]:
-    with serve_http(Receiver) as base:
-        yield f"{base}/hook"
+def receiver() -> Iterator[Recorder]:
+    with recording_receiver() as recorder:
+        yield recorder
 
 
 def env_for(home: Path) -> dict[str, str]:
@@ -100,7 +87,7 @@ def stop_up(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(240)
-def test_up_runs_http_jobs_and_schedules_from_the_cli(tmp_path: Path, receiver: str) -> None:
+def test_up_runs_http_jobs_and_schedules_from_the_cli(tmp_path: Path, receiver: Recorder) -> None:
     home = tmp_path / ".conveyor"
     env = env_for(home)
     log = tmp_path / "up.log"
@@ -138,7 +125,9 @@ def test_up_runs_http_jobs_and_schedules_from_the_cli(tmp_path: Path, receiver: 
             )
             assert signed_in.status_code == 303 and "conveyor_console" in signed_in.headers["set-cookie"]
 
-        job = cli_json(env, "jobs", "submit", "http", "-p", json.dumps({"url": receiver, "body": {"n": 1}}))
+        job = cli_json(
+            env, "jobs", "submit", "http", "-p", json.dumps({"url": f"{receiver.url}/hook", "body": {"n": 1}})
+        )
         schedule = cli_json(
             env,
             "schedules",
@@ -156,7 +145,7 @@ def test_up_runs_http_jobs_and_schedules_from_the_cli(tmp_path: Path, receiver: 
             return cli_json(env, "jobs", "show", str(job["id"]))["state"] == "succeeded"
 
         wait_until(succeeded, timeout=30, interval=0.3, what="the http job")
-        assert Receiver.hits == [b'{"n":1}']
+        assert [r.body for r in receiver.received] == [b'{"n":1}']
 
         def schedule_ran() -> bool:
             page = cli_json(env, "jobs", "list", "--type", "echo", "--state", "succeeded", "--json")

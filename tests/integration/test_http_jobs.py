@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -15,58 +13,43 @@ from pydantic import ValidationError
 from conveyor.handlers import JobError, PermanentError
 from conveyor.handlers.destinations import AllowList
 from conveyor.handlers.http import HttpRequest, parse_retry_after, send
-from tests.support import serve_http
+from tests.support import Answer, Received, Recorder, recording_receiver
 
 LIMIT = 1024 * 1024
 
 
-class Target(BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, dict[str, str], bytes]] = {
-        "/ok": (200, {}, b"fine"),
-        "/boom": (503, {"Retry-After": "3"}, b"down"),
-        "/busy": (429, {"Retry-After": "7"}, b"slow down"),
-        "/missing": (404, {}, b"nope"),
-        "/to-private": (302, {"Location": "http://10.255.255.1/internal"}, b""),
-        "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
-        "/to-ok": (302, {"Location": "/ok"}, b""),
-        "/loop": (302, {"Location": "/loop"}, b""),
-        "/huge": (200, {}, b"x" * (3 * LIMIT)),
-    }
-    received: list[dict[str, Any]] = []
+ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
+    "/ok": (200, {}, b"fine"),
+    "/boom": (503, {"Retry-After": "3"}, b"down"),
+    "/busy": (429, {"Retry-After": "7"}, b"slow down"),
+    "/missing": (404, {}, b"nope"),
+    "/to-private": (302, {"Location": "http://10.255.255.1/internal"}, b""),
+    "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
+    "/to-ok": (302, {"Location": "/ok"}, b""),
+    "/loop": (302, {"Location": "/loop"}, b""),
+    "/huge": (200, {}, b"x" * (3 * LIMIT)),
+}
 
-    def _answer(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        Target.received.append(
-            {
-                "path": self.path,
-                "method": self.command,
-                "body": self.rfile.read(length),
-                "headers": dict(self.headers),
-            }
-        )
-        if self.path == "/slow":  # recorded first: a late record would land in a later test
-            time.sleep(2)
-        status, headers, body = self.routes.get(self.path, (200, {}, b""))
-        if self.path.startswith("/redirect?"):  # 307 to the URL in ?to=, keeping method and body
-            status, headers = 307, {"Location": parse_qs(urlsplit(self.path).query)["to"][0]}
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # clients may stop reading
-            self.wfile.write(body)
 
-    do_GET = do_POST = do_PUT = _answer
-
-    def log_message(self, *args: Any) -> None:
-        pass
+def answer(request: Received, _before: int) -> Answer:
+    if request.path == "/slow":  # past the caller's timeout
+        time.sleep(2)
+    if request.path.startswith("/redirect?"):  # 307 to the URL in ?to=, keeping method and body
+        return 307, {"Location": parse_qs(urlsplit(request.path).query)["to"][0]}, b""
+    return ROUTES.get(request.path, (200, {}, b""))
 
 
 @pytest.fixture(scope="module")
-def target() -> Iterator[str]:
-    with serve_http(Target) as base:
-        yield base.removeprefix("http://")
+def server() -> Iterator[Recorder]:
+    with recording_receiver(answer) as recorder:
+        yield recorder
+
+
+@pytest.fixture
+def target(server: Recorder) -> str:
+    """The server's host:port, with nothing recorded yet."""
+    server.received.clear()
+    return server.url.removeprefix("http://")
 
 
 def request(url: str, **extra: Any) -> HttpRequest:
@@ -76,14 +59,13 @@ def request(url: str, **extra: Any) -> HttpRequest:
 LOCAL = AllowList(["127.0.0.1/32"])
 
 
-async def test_success_returns_status_and_body(target: str) -> None:
-    Target.received.clear()
+async def test_success_returns_status_and_body(server: Recorder, target: str) -> None:
     result = await send(
         request(f"http://{target}/ok", body={"a": 1}, headers={"X-Trace": "t"}), LOCAL, max_body_bytes=LIMIT
     )
     assert result == {"status": 200, "body": "fine"}
-    [seen] = Target.received
-    assert seen["method"] == "POST" and seen["body"] == b'{"a":1}' and seen["headers"]["X-Trace"] == "t"
+    [seen] = server.received
+    assert seen.method == "POST" and seen.body == b'{"a":1}' and seen.headers["x-trace"] == "t"
 
 
 @pytest.mark.parametrize(("path", "retry_after"), [("/boom", 3.0), ("/busy", 7.0)])
@@ -172,31 +154,31 @@ CALLER_HEADERS = {
 FORWARDED_ACROSS_ORIGINS = {"Accept", "User-Agent"}
 
 
-async def test_only_harmless_headers_follow_a_redirect_to_another_origin(target: str) -> None:
-    with serve_http(Target) as other_origin:  # another port of the loopback: another origin
-        Target.received.clear()
-        hop = quote(f"{other_origin}/ok", safe="")
+async def test_only_harmless_headers_follow_a_redirect_to_another_origin(
+    server: Recorder, target: str
+) -> None:
+    with recording_receiver(answer) as other_origin:  # another port of the loopback: another origin
+        hop = quote(f"{other_origin.url}/ok", safe="")
         result = await send(
             request(f"http://{target}/redirect?to={hop}", headers=CALLER_HEADERS, body={"n": 1}),
             LOCAL,
             max_body_bytes=LIMIT,
         )
     assert result == {"status": 200, "body": "fine"}
-    first, landed = Target.received
-    assert all(first["headers"][name] == value for name, value in CALLER_HEADERS.items())
+    [first], [landed] = server.received, other_origin.received
+    assert all(first.headers[name.lower()] == value for name, value in CALLER_HEADERS.items())
     for name, value in CALLER_HEADERS.items():
-        assert landed["headers"].get(name) == (value if name in FORWARDED_ACROSS_ORIGINS else None), name
-    assert landed["path"] == "/ok" and landed["body"] == b'{"n":1}'  # a 307 keeps method and body
+        assert landed.headers.get(name.lower()) == (value if name in FORWARDED_ACROSS_ORIGINS else None), name
+    assert landed.path == "/ok" and landed.body == b'{"n":1}'  # a 307 keeps method and body
 
 
-async def test_headers_follow_a_redirect_within_the_origin(target: str) -> None:
-    Target.received.clear()
+async def test_headers_follow_a_redirect_within_the_origin(server: Recorder, target: str) -> None:
     hop = quote(f"http://{target}/ok", safe="")
     await send(
         request(f"http://{target}/redirect?to={hop}", headers=CALLER_HEADERS), LOCAL, max_body_bytes=LIMIT
     )
-    _, landed = Target.received
-    assert all(landed["headers"][name] == value for name, value in CALLER_HEADERS.items())
+    _, landed = server.received
+    assert all(landed.headers[name.lower()] == value for name, value in CALLER_HEADERS.items())
 
 
 async def test_redirect_loops_end_as_a_permanent_error(target: str) -> None:

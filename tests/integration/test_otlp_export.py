@@ -4,62 +4,51 @@ the worker process joins the trace of the API request that submitted it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from tests.support import serve_http, wait_until
+from tests.support import Received, Recorder, recording_receiver, wait_until
 
 
-class Collector(BaseHTTPRequestHandler):
-    """A minimal OTLP/HTTP trace receiver: decodes what the real exporter sends."""
-
-    spans: list[dict[str, Any]] = []
-
-    def do_POST(self) -> None:
-        if self.path != "/v1/traces":
-            self.send_error(404)
-            return
+def spans(received: list[Received]) -> list[dict[str, Any]]:
+    """The spans in what the real OTLP/HTTP exporter sent to /v1/traces, decoded."""
+    found = []
+    for export in received:
+        assert export.path == "/v1/traces", export.path
         request = ExportTraceServiceRequest()
-        request.ParseFromString(self.rfile.read(int(self.headers["content-length"])))
+        request.ParseFromString(export.body)
         for resource_spans in request.resource_spans:
             service = next(
                 a.value.string_value for a in resource_spans.resource.attributes if a.key == "service.name"
             )
             for scope in resource_spans.scope_spans:
-                for span in scope.spans:
-                    Collector.spans.append(
-                        {
-                            "service": service,
-                            "name": span.name,
-                            "trace_id": span.trace_id.hex(),
-                            "span_id": span.span_id.hex(),
-                            "parent": span.parent_span_id.hex(),
-                        }
-                    )
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+                found += [
+                    {
+                        "service": service,
+                        "name": span.name,
+                        "trace_id": span.trace_id.hex(),
+                        "span_id": span.span_id.hex(),
+                        "parent": span.parent_span_id.hex(),
+                    }
+                    for span in scope.spans
+                ]
+    return found
 
 
 @pytest.fixture
-def collector() -> Iterator[str]:
-    Collector.spans = []
-    with serve_http(Collector) as base:
-        yield base
+def collector() -> Iterator[Recorder]:
+    with recording_receiver(lambda _request, _before: (200, {}, b"")) as recorder:
+        yield recorder
 
 
 @pytest.mark.slow
 def test_job_span_joins_the_request_trace_across_processes(
-    spawn: Any, collector: str, admin_key: str
+    spawn: Any, collector: Recorder, admin_key: str
 ) -> None:
-    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector, "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url, "OTEL_BSP_SCHEDULE_DELAY": "100"}
     api = spawn("api", env=otel).wait_ready()
     spawn("worker", env={**otel, "CONVEYOR_WORKER_POLL_INTERVAL": "0.2"}).wait_ready()
     traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -72,8 +61,9 @@ def test_job_span_joins_the_request_trace_across_processes(
 
     def chain() -> list[str] | None:
         """Names from the job span up to the remote parent, once all of them are exported."""
-        by_id = {s["span_id"]: s for s in Collector.spans}
-        job = next((s for s in Collector.spans if s["name"] == "job noop"), None)
+        exported = spans(collector.received)
+        by_id = {s["span_id"]: s for s in exported}
+        job = next((s for s in exported if s["name"] == "job noop"), None)
         names, span = [], job
         while span is not None:
             names.append(f"{span['service']}:{span['name']}")
@@ -87,15 +77,16 @@ def test_job_span_joins_the_request_trace_across_processes(
     assert names[0] == "conveyor-worker:job noop"
     assert names[-1] == "conveyor-api:POST /api/v1/jobs"
     assert all(name.startswith("conveyor-api:") for name in names[1:])
-    assert {s["trace_id"] for s in Collector.spans if s["name"] in ("job noop", "POST /api/v1/jobs")} == {
-        "0af7651916cd43dd8448eb211c80319c"
-    }
+    assert {
+        s["trace_id"] for s in spans(collector.received) if s["name"] in ("job noop", "POST /api/v1/jobs")
+    } == {"0af7651916cd43dd8448eb211c80319c"}
 
 
-def test_nothing_is_exported_without_the_endpoint(spawn: Any, collector: str, admin_key: str) -> None:
-    api = spawn("api").wait_ready()
+def test_nothing_is_exported_without_the_endpoint(spawn: Any, collector: Recorder, admin_key: str) -> None:
+    # The exporter would honour the per-signal endpoint; the switch is the general one alone.
+    api = spawn("api", env={"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{collector.url}/v1/traces"}).wait_ready()
     httpx.post(
         f"{api.base_url}/api/v1/jobs", json={"type": "noop"}, headers={"Authorization": f"Bearer {admin_key}"}
     )
     api.stop()
-    assert Collector.spans == []
+    assert collector.received == []

@@ -9,7 +9,6 @@ import contextlib
 import math
 import re
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -25,7 +24,7 @@ from conveyor.handlers import JobContext, JobError, Registry, discover
 from conveyor.store import webhooks
 from conveyor.store.database import Pool
 from tests.integration.test_worker import claim, finished
-from tests.support import eventually, serve_http
+from tests.support import Answer, Received, eventually, recording_receiver
 
 
 class Pick(BaseModel):
@@ -270,38 +269,23 @@ async def test_a_worker_whose_completer_cannot_write_is_not_ready_until_it_can(
     worker.wait_ready()
 
 
-class Target(BaseHTTPRequestHandler):
-    """An outside server whose answers carry what PostgreSQL cannot store."""
+# An outside server whose answers carry what PostgreSQL cannot store.
+ANSWERS: dict[str, tuple[str, bytes]] = {
+    "/nul": ("text/plain", b"a\x00b"),
+    "/utf7": ("text/plain; charset=utf-7", b"a+2AA-b"),  # decodes to a lone surrogate
+    "/fine": ("text/plain", b"fine"),
+}
 
-    routes: dict[str, tuple[str, bytes]] = {
-        "/nul": ("text/plain", b"a\x00b"),
-        "/utf7": ("text/plain; charset=utf-7", b"a+2AA-b"),  # decodes to a lone surrogate
-        "/fine": ("text/plain", b"fine"),
-    }
 
-    def do_GET(self) -> None:
-        self._answer()
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        self._answer()
-
-    def _answer(self) -> None:
-        content_type, body = self.routes.get(self.path.split("?")[0], self.routes["/nul"])
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+def unstorable(request: Received, _before: int) -> Answer:
+    content_type, body = ANSWERS.get(request.path.split("?")[0], ANSWERS["/nul"])
+    return 200, {"Content-Type": content_type}, body
 
 
 @pytest.fixture
 def target() -> Iterator[str]:
-    with serve_http(Target) as base:
-        yield base
+    with recording_receiver(unstorable) as server:
+        yield server.url
 
 
 WORKER_ENV = {

@@ -4,7 +4,6 @@ Webhooks and verified by an independent implementation (the `standardwebhooks` p
 from __future__ import annotations
 
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -13,32 +12,18 @@ from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks import Webhook as Verifier
 
 from tests.integration.test_api import assert_problem
-from tests.support import Process, serve_http, wait_until
+from tests.support import Process, Received, Recorder, Responder, recording_receiver, wait_until
 
 
-class Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]] = []
-    fail_first = 0
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["content-length"]))
-        if Receiver.fail_first > 0:
-            Receiver.fail_first -= 1
-            self.send_response(503)
-        else:
-            Receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+def refusing_first(count: int) -> Responder:
+    """Answers 503 to the first ``count`` deliveries (the worker retries them), 204 after."""
+    return lambda _request, before: (503, {}, b"") if before < count else (204, {}, b"")
 
 
 @pytest.fixture
-def receiver() -> Iterator[str]:
-    Receiver.received, Receiver.fail_first = [], 0
-    with serve_http(Receiver) as base:
-        yield f"{base}/hooks"
+def receiver() -> Iterator[Recorder]:
+    with recording_receiver(refusing_first(0)) as recorder:
+        yield recorder
 
 
 @pytest.fixture
@@ -61,21 +46,24 @@ def platform(processes: tuple[Process, Process], admin_key: str) -> httpx.Client
     )
 
 
-def verified(secret: str) -> list[dict[str, Any]]:
+def verified(secret: str, deliveries: list[Received]) -> list[dict[str, Any]]:
     verifier = Verifier(secret)
-    return [verifier.verify(body, headers) for headers, body in Receiver.received]
+    return [verifier.verify(d.body, d.headers) for d in deliveries]
 
 
-def test_job_events_are_delivered_signed(platform: httpx.Client, receiver: str) -> None:
-    created = platform.post("/webhooks", json={"url": receiver, "events": ["job.succeeded", "job.dead"]})
+def test_job_events_are_delivered_signed(platform: httpx.Client, receiver: Recorder) -> None:
+    created = platform.post(
+        "/webhooks", json={"url": f"{receiver.url}/hooks", "events": ["job.succeeded", "job.dead"]}
+    )
     assert created.status_code == 201
     hook = created.json()
     assert hook["secret"].startswith("whsec_")
     assert "secret" not in platform.get(f"/webhooks/{hook['id']}").json()
-    Receiver.fail_first = 1  # the first delivery attempt fails and is retried
+    receiver.respond = refusing_first(1)  # the first delivery attempt fails and is retried
     job = platform.post("/jobs", json={"type": "echo", "payload": {"n": 1}}).json()
-    wait_until(lambda: Receiver.received, timeout=30, what="a delivery")
-    [event] = verified(hook["secret"])
+    refused, delivered = receiver.wait_for(2)
+    assert refused.body == delivered.body  # the retry sends the same event
+    [event] = verified(hook["secret"], [delivered])
     assert event["type"] == "job.succeeded"
     assert event["data"]["job_id"] == job["id"] and event["data"]["previous_state"] == "running"
 
@@ -86,7 +74,7 @@ def test_job_events_are_delivered_signed(platform: httpx.Client, receiver: str) 
     # The receiver has the request before the worker's completer records the attempt's end.
     wait_until(lambda: deliveries() == [("succeeded", 2)], timeout=15, what="the delivery recorded")
     with pytest.raises(Exception):  # noqa: B017, PT011 - any verification failure
-        Verifier("whsec_" + "A" * 43 + "=").verify(Receiver.received[0][1], Receiver.received[0][0])
+        Verifier("whsec_" + "A" * 43 + "=").verify(delivered.body, delivered.headers)
 
 
 def delivery_counts(worker: Process) -> dict[str, float]:
@@ -102,27 +90,27 @@ def delivery_counts(worker: Process) -> dict[str, float]:
 
 
 def test_delivery_attempts_are_counted_by_result(
-    processes: tuple[Process, Process], platform: httpx.Client, receiver: str
+    processes: tuple[Process, Process], platform: httpx.Client, receiver: Recorder
 ) -> None:
     _, worker = processes
-    platform.post("/webhooks", json={"url": receiver, "events": ["job.succeeded"]})
-    Receiver.fail_first = 2  # two attempts answered 503, the third delivered
+    platform.post("/webhooks", json={"url": f"{receiver.url}/hooks", "events": ["job.succeeded"]})
+    receiver.respond = refusing_first(2)  # two attempts answered 503, the third delivered
     platform.post("/jobs", json={"type": "echo", "payload": {"n": 1}})
-    wait_until(lambda: Receiver.received, timeout=30, what="a delivery")
+    receiver.wait_for(3)
     wait_until(lambda: delivery_counts(worker).get("delivered") == 1.0, timeout=10, what="the counter")
     assert delivery_counts(worker) == {"delivered": 1.0, "http_status": 2.0}
 
 
-def test_rotation_signs_with_both_secrets_during_grace(platform: httpx.Client, receiver: str) -> None:
-    hook = platform.post("/webhooks", json={"url": receiver, "events": ["job.dead"]}).json()
+def test_rotation_signs_with_both_secrets_during_grace(platform: httpx.Client, receiver: Recorder) -> None:
+    hook = platform.post("/webhooks", json={"url": f"{receiver.url}/hooks", "events": ["job.dead"]}).json()
     rotated = platform.post(f"/webhooks/{hook['id']}/rotate-secret").json()
     assert rotated["secret"] != hook["secret"] and rotated["rotation_ends_at"]
     test = platform.post(f"/webhooks/{hook['id']}/test")
     assert test.status_code == 202
-    wait_until(lambda: Receiver.received, timeout=30, what="the test delivery")
-    assert verified(hook["secret"])[0]["type"] == "webhook.test"  # receivers not yet switched
-    assert verified(rotated["secret"])[0]["type"] == "webhook.test"  # receivers already switched
-    assert len(Receiver.received[0][0]["webhook-signature"].split(" ")) == 2
+    [delivery] = receiver.wait_for(1)
+    assert verified(hook["secret"], [delivery])[0]["type"] == "webhook.test"  # receivers not yet switched
+    assert verified(rotated["secret"], [delivery])[0]["type"] == "webhook.test"  # receivers already switched
+    assert len(delivery.headers["webhook-signature"].split(" ")) == 2
 
 
 @pytest.mark.parametrize(
@@ -163,8 +151,10 @@ def test_deliveries_cannot_be_forged_through_the_jobs_api(platform: httpx.Client
     assert_problem(platform.post("/jobs", json={"type": "noop", "queue": "conveyor.webhooks"}), 422, "queue")
 
 
-def test_update_disable_and_delete(platform: httpx.Client, receiver: str) -> None:
-    hook = platform.post("/webhooks", json={"url": receiver, "events": ["job.succeeded"]}).json()
+def test_update_disable_and_delete(platform: httpx.Client, receiver: Recorder) -> None:
+    hook = platform.post(
+        "/webhooks", json={"url": f"{receiver.url}/hooks", "events": ["job.succeeded"]}
+    ).json()
     assert platform.patch(f"/webhooks/{hook['id']}", json={"enabled": False}).json()["enabled"] is False
     assert_problem(platform.patch(f"/webhooks/{hook['id']}", json={"url": "http://10.1.1.1/"}), 422, "url")
     assert_problem(platform.patch(f"/webhooks/{hook['id']}", json={"events": ["job.exploded"]}), 422)
