@@ -68,7 +68,7 @@ lint: $(VENV)/.synced ## ruff lint and format check
 	$(BIN)/ruff check $(PY_PATHS)
 	$(BIN)/ruff format --check $(PY_PATHS)
 
-typecheck: $(VENV)/.synced ## mypy --strict on the package
+typecheck: $(VENV)/.synced ## mypy --strict on the package and the tests
 	$(BIN)/mypy
 
 format: $(VENV)/.synced ## Apply ruff's formatting and safe fixes

@@ -42,9 +42,9 @@ TABLES = (
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("CONVEYOR_TEST_DATABASE_URL")
     if not url:
-        import pgserver
+        import pgserver.postgres_server
 
-        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+        server = pgserver.postgres_server.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
         url = server.get_uri()
     migrate.upgrade(url)
     return url

@@ -79,7 +79,8 @@ def _get(mapping: Node, key: str) -> Node | None:
     if isinstance(mapping, MappingNode):
         for key_node, value in mapping.value:
             if isinstance(key_node, ScalarNode) and key_node.value == key:
-                return value
+                found: Node = value
+                return found
     return None
 
 

@@ -4,6 +4,7 @@ acknowledged job accounted for (the drill itself raises DrillError when one is n
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scripts.dr.drill import TARGET_RTO_S, Sizes, operator_error, primary_lost
@@ -11,7 +12,7 @@ from scripts.dr.drill import TARGET_RTO_S, Sizes, operator_error, primary_lost
 pytestmark = pytest.mark.timeout(240)
 
 
-def assert_accounted(result: dict) -> None:
+def assert_accounted(result: dict[str, Any]) -> None:
     accounting = result["accounting"]
     assert accounting["acknowledged"] > 0
     assert accounting["accounted_final"] + accounting["missing"] == accounting["acknowledged"]

@@ -50,7 +50,7 @@ async def _create_users(database_url: str) -> dict[str, str]:
         users = {}
         for role in ("admin", "operator", "viewer"):
             users[role] = f"{role}@e2e.example.com"
-            await create_user(pool, users[role], role, None, PASSWORD)  # type: ignore[arg-type]
+            await create_user(pool, users[role], role, None, PASSWORD)
         return users
     finally:
         await pool.close()

@@ -142,7 +142,8 @@ def test_up_runs_http_jobs_and_schedules_from_the_cli(tmp_path: Path, receiver: 
         )
 
         def succeeded() -> bool:
-            return cli_json(env, "jobs", "show", str(job["id"]))["state"] == "succeeded"
+            state: str = cli_json(env, "jobs", "show", str(job["id"]))["state"]
+            return state == "succeeded"
 
         wait_until(succeeded, timeout=30, interval=0.3, what="the http job")
         assert [r.body for r in receiver.received] == [b'{"n":1}']

@@ -52,7 +52,7 @@ def overlay_image(repo: Path, environment: str) -> str:
     rendered = documents(
         run("kubectl", "kustomize", str(repo / "deploy/kustomize/overlays" / environment)).stdout
     )
-    images = {
+    images: set[str] = {
         c["image"]
         for d in rendered
         if d["kind"] == "Deployment"

@@ -25,6 +25,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -78,7 +79,7 @@ class Traffic:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A Conveyor API on its own PostgreSQL (so the test may stop it), scraped every second by
     Prometheus running the committed rules, with traffic flowing."""
-    import pgserver
+    import pgserver.postgres_server
 
     from conveyor.store import migrate
 
@@ -86,7 +87,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if prometheus_binary is None:
         pytest.fail("prometheus is not installed: run `make observability-tools`", pytrace=False)
     directory = tmp_path_factory.mktemp("rollouts-stack")
-    database = pgserver.get_server(directory / "pg", cleanup_mode="stop")
+    database = pgserver.postgres_server.get_server(directory / "pg", cleanup_mode="stop")
     started: list[Process | Server] = []
     try:
         url = database.get_uri()
@@ -246,6 +247,10 @@ def image_of_stable(cluster: ControlPlane, name: str) -> str:
     return str(replicasets[0]["spec"]["template"]["spec"]["containers"][0]["image"])
 
 
+def aborted(cluster: ControlPlane, name: str) -> bool:
+    return rollout(cluster, name)["status"].get("abort") is True
+
+
 def settled(cluster: ControlPlane, name: str, tag: str) -> bool:
     status = rollout(cluster, name).get("status", {})
     return (
@@ -283,9 +288,7 @@ def stable(cluster: ControlPlane, controller: subprocess.Popen[bytes], stack: St
     ensure_namespace(cluster, NAMESPACE)
     release(cluster, stack, "0.1.0", first=True)
     for name in ("conveyor-api", "conveyor-web"):
-        wait_until(
-            lambda n=name: settled(cluster, n, "0.1.0"), timeout=120, interval=0.5, what=f"{name} stable"
-        )
+        wait_until(partial(settled, cluster, name, "0.1.0"), timeout=120, interval=0.5, what=f"{name} stable")
 
 
 def test_a_canary_with_healthy_analysis_reaches_100_percent(
@@ -300,7 +303,7 @@ def test_a_canary_with_healthy_analysis_reaches_100_percent(
     release(cluster, stack, "0.2.0")
     for name in ("conveyor-api", "conveyor-web"):
         wait_until(
-            lambda n=name: settled(cluster, n, "0.2.0"), timeout=180, interval=0.5, what=f"{name} promoted"
+            partial(settled, cluster, name, "0.2.0"), timeout=180, interval=0.5, what=f"{name} promoted"
         )
     api = rollout(cluster, "conveyor-api")
     assert api["status"]["currentStepIndex"] == len(api["spec"]["strategy"]["canary"]["steps"])
@@ -329,7 +332,7 @@ def test_a_canary_with_failing_analysis_aborts_back_to_stable(
     release(cluster, stack, "0.3.0")
     for name in ("conveyor-api", "conveyor-web"):
         wait_until(
-            lambda n=name: rollout(cluster, n)["status"].get("abort") is True,
+            partial(aborted, cluster, name),
             timeout=180,
             interval=0.5,
             what=f"{name} to abort",

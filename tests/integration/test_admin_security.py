@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from conveyor.admin.access_review import CSV_COLUMNS
 from conveyor.cli import app
@@ -42,7 +41,7 @@ from tests.support import REPO, process_env
 def conveyor_admin(database_url: str, *args: str, stdin: str | None = None) -> Ran:
     """Run ``conveyor admin …`` in-process (Click's runner, in its own thread: the commands run
     their own event loop), with only the database configured, as an operator would."""
-    env = {k: None for k in os.environ if k.startswith(("CONVEYOR_", "OTEL_"))}
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("CONVEYOR_", "OTEL_"))}
     env |= {"CONVEYOR_DATABASE_URL": database_url, "CONVEYOR_ENV": "test"}
     outcome: list[Result] = []
 
@@ -84,7 +83,7 @@ def refused(result: Ran, code: int, *words: str) -> None:
 
 def sql(database_url: str, statement: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
     with psycopg.connect(database_url, autocommit=True) as conn:
-        cur = conn.execute(statement, params)  # type: ignore[arg-type]
+        cur = conn.execute(statement, params)
         return cur.fetchall() if cur.description else []
 
 

@@ -30,7 +30,7 @@ def http(api_server: Process, admin_key: str) -> httpx.Client:
     ],
 )
 def test_repeat_replays_and_different_body_is_422(
-    http: httpx.Client, path: str, body: dict, listing: str
+    http: httpx.Client, path: str, body: dict[str, Any], listing: str
 ) -> None:
     before = http.get(listing).json()
     count = len(before["items"] if isinstance(before, dict) else before)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -20,7 +19,7 @@ def provider() -> Iterator[str]:
 
 
 @pytest.fixture
-def api(spawn: Any, provider: str, clean_db: str) -> Process:
+def api(spawn: Callable[..., Process], provider: str, clean_db: str) -> Process:
     port = free_port()
     return spawn(
         "api",

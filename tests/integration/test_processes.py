@@ -221,12 +221,12 @@ def test_probes_listen_on_loopback_unless_configured(spawn: Any, command: str, h
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_worker_rides_out_a_database_outage(tmp_path: Any, spawn: Any) -> None:
-    import pgserver
+    import pgserver.postgres_server
 
     from conveyor.store import migrate
 
     data = tmp_path / "pg"
-    server = pgserver.get_server(data, cleanup_mode="stop")
+    server = pgserver.postgres_server.get_server(data, cleanup_mode="stop")
     url = server.get_uri()
     migrate.upgrade(url)
 
@@ -259,7 +259,7 @@ def test_worker_rides_out_a_database_outage(tmp_path: Any, spawn: Any) -> None:
     )
     assert worker.popen is not None and worker.popen.poll() is None
 
-    server = pgserver.get_server(data, cleanup_mode="stop")  # and comes back
+    server = pgserver.postgres_server.get_server(data, cleanup_mode="stop")  # and comes back
     try:
         worker.wait_ready(timeout=30)
         assert _ready_gauge(worker) == "1.0"

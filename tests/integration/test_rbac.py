@@ -46,7 +46,7 @@ ROUTES = [
     (method, route.path, permission_of(route))
     for route in api_routes()
     if route.path.startswith("/api/v1/") and route.path.startswith("/api/v1/")
-    for method in sorted(route.methods)
+    for method in sorted(route.methods or ())
 ]
 
 

@@ -28,11 +28,11 @@ def states(url: str) -> dict[str, int]:
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_a_rotated_database_password_is_used_without_a_restart(tmp_path: Path) -> None:
-    import pgserver
+    import pgserver.postgres_server
 
     from conveyor.store import migrate
 
-    server = pgserver.get_server(tmp_path / "pg", cleanup_mode="stop")
+    server = pgserver.postgres_server.get_server(tmp_path / "pg", cleanup_mode="stop")
     started: list[Process] = []
     try:
         admin = server.get_uri()

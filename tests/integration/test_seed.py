@@ -36,7 +36,9 @@ async def test_seeding_makes_every_state_with_a_consistent_history(
     report = await seed(pool, jobs, schedules, count=1000, production=False)
     assert set(report.jobs) == {state for state, _ in STATES} and sum(report.jobs.values()) == 1000
     with psycopg.connect(database_url) as conn:
-        states = dict(conn.execute("SELECT state, count(*) FROM conveyor.jobs GROUP BY state").fetchall())
+        states: dict[str, int] = dict(
+            conn.execute("SELECT state, count(*) FROM conveyor.jobs GROUP BY state").fetchall()
+        )
         roles = {r for (r,) in conn.execute("SELECT role FROM conveyor.users").fetchall()}
         limited = conn.execute(
             "SELECT count(*) FROM conveyor.queues WHERE concurrency_limit IS NOT NULL"

@@ -171,16 +171,14 @@ async def test_expired_lease_returns_the_job_to_the_queue(jobs: Jobs, pool: Pool
     [(job, _)] = await jobs.enqueue([JobSpec(type="noop", max_attempts=2)])
     [row] = await claim(pool, lease=0.1, worker_id="crashed")
     maintenance = Maintenance(pool, MaintenanceConfig(retention_succeeded=0, retention_failed=0, notify=True))
-    await asyncio.sleep(0.2)
-    assert await maintenance.rescue() == 1
+    assert await eventually(maintenance.rescue, what="the lease to expire and the job rescued") == 1
     rescued = await jobs.get(job.id)
     assert rescued and rescued.state == "retrying" and rescued.attempts == 1
     assert rescued.last_error and rescued.last_error["kind"] == "lease_expired"
     # The second (last) attempt is also abandoned: the job is dead-lettered, not looped forever.
     [row] = await claim(pool, lease=0.1, worker_id="crashed-again")
     assert row["attempts"] == 2
-    await asyncio.sleep(0.2)
-    await maintenance.rescue()
+    await eventually(maintenance.rescue, what="the second lease to expire")
     assert (await jobs.get(job.id)).state == "dead"  # type: ignore[union-attr]
 
 
@@ -189,8 +187,9 @@ async def test_completion_from_a_worker_that_lost_its_lease_is_ignored(jobs: Job
 
     [(job, _)] = await jobs.enqueue([JobSpec(type="noop")])
     await claim(pool, lease=0.05, worker_id="slow")
-    await asyncio.sleep(0.1)
-    await Maintenance(pool, MaintenanceConfig(0, 0, True)).rescue()
+    await eventually(
+        Maintenance(pool, MaintenanceConfig(0, 0, True)).rescue, what="the slow worker's lease rescued"
+    )
     await claim(pool, worker_id="fresh")
     completer = Completer(pool, "slow")
     await completer._write([Outcome(job.id, 1, "succeeded", result_json=b'"stale"')])
@@ -223,6 +222,25 @@ async def test_cancel_running_job_reaches_the_handler(jobs: Jobs, start_worker: 
     assert done.last_error and done.last_error["kind"] == "cancelled"
 
 
+async def waiting_on_a_lock(pool: Pool) -> bool:
+    async with pool.connection() as conn:
+        row = await (
+            await conn.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        ).fetchone()
+    return bool(row and row["n"])
+
+
+async def listening(pool: Pool) -> bool:
+    async with pool.connection() as conn:
+        row = await (
+            await conn.execute(
+                "SELECT count(*) AS n FROM pg_stat_activity"
+                " WHERE application_name = 'conveyor-listener' AND query LIKE 'LISTEN%'"
+            )
+        ).fetchone()
+    return bool(row and row["n"])
+
+
 async def test_job_claimed_while_a_heartbeat_is_in_flight_is_not_taken_for_lost(
     jobs: Jobs, start_worker: Any, pool: Pool
 ) -> None:
@@ -239,7 +257,7 @@ async def test_job_claimed_while_a_heartbeat_is_in_flight_is_not_taken_for_lost(
     async with pool.connection() as blocker, blocker.transaction():
         # The next heartbeat's UPDATE waits on this row lock: a heartbeat in flight.
         await blocker.execute("SELECT 1 FROM conveyor.jobs WHERE id = %s FOR UPDATE", [slow.id])
-        await asyncio.sleep(0.4)
+        await eventually(lambda: waiting_on_a_lock(pool), what="the heartbeat to wait on the row lock")
         [(late, _)] = await jobs.enqueue([JobSpec(type="sleep", payload={"seconds": 0.5})])
         await eventually(lambda: running(late.id), what="the late job to be claimed")
         await asyncio.sleep(0.2)
@@ -300,9 +318,11 @@ async def test_retention_deletes_only_old_finished_jobs(jobs: Jobs, pool: Pool) 
     assert await jobs.events(ids[0]) == []
 
 
-async def test_notify_wakes_an_idle_worker_long_before_its_poll(jobs: Jobs, start_worker: Any) -> None:
+async def test_notify_wakes_an_idle_worker_long_before_its_poll(
+    jobs: Jobs, start_worker: Any, pool: Pool
+) -> None:
     start_worker(poll_interval=60)
-    await asyncio.sleep(0.3)  # the worker has polled once and is now waiting
+    await eventually(lambda: listening(pool), what="the worker to LISTEN")  # its one poll is behind it
     [(job, _)] = await jobs.enqueue([JobSpec(type="noop")])
     await finished(jobs, job.id, "succeeded", timeout=10)  # a 60 s poll would miss this
 

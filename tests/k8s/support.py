@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,11 @@ def fixture_in(path: Path, ns: str) -> dict[str, Any]:
     return manifest
 
 
+def refused_with(plane: ControlPlane, manifest: dict[str, Any], message: str) -> bool:
+    """True once a server-side dry run of ``manifest`` is refused with ``message`` in the answer."""
+    return message in dry_run(plane, manifest)
+
+
 def dry_run(plane: ControlPlane, manifest: dict[str, Any]) -> str:
     """The API server's answer to a server-side dry-run apply: '' when admitted."""
     try:
@@ -162,6 +168,5 @@ def install_policies(plane: ControlPlane) -> None:
     for policy, (fixture, environment) in ONE_RULE_FIXTURES.items():
         manifest = fixture_in(POLICIES / "gatekeeper" / fixture, shipped_namespace(environment))
         wait_for(
-            f"{policy} to be enforced",
-            lambda m=manifest, p=policy: f"denied request: {p}:" in dry_run(plane, m),
+            f"{policy} to be enforced", partial(refused_with, plane, manifest, f"denied request: {policy}:")
         )

@@ -216,7 +216,7 @@ def _evict(plane: ControlPlane, ns: str, pod: str) -> str:
 def test_an_eviction_beyond_the_budget_is_refused(cluster: ControlPlane, prod: str, cordoned: None) -> None:
     def budget_current() -> bool:
         pdb = json.loads(cluster.kubectl("get", "pdb", "conveyor-api", "-n", prod, "-o", "json"))
-        status = pdb["status"]
+        status: dict[str, int] = pdb["status"]
         return status.get("currentHealthy") == 3 and status.get("disruptionsAllowed") == 1
 
     wait_for("the API's disruption budget to count three healthy pods", budget_current)

@@ -102,7 +102,7 @@ def scraped_jobs(objects: list[dict[str, Any]]) -> dict[str, set[str]]:
 def rule_job_matchers() -> list[tuple[str, str]]:
     """Every (operator, value) of a `job` matcher in the rules' expressions."""
     exprs = [rule["expr"] for group in source_groups() for rule in group["rules"]]
-    return [match.groups() for expr in exprs for match in JOB_MATCHER.finditer(expr)]
+    return [(match.group(1), match.group(2)) for expr in exprs for match in JOB_MATCHER.finditer(expr)]
 
 
 @pytest.mark.parametrize("monitor", ["ServiceMonitor", "PodMonitor"])

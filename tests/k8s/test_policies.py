@@ -5,6 +5,7 @@ enforced by the control plane's API server, beside Pod Security Admission."""
 from __future__ import annotations
 
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from tests.k8s.support import (
     dump,
     fixture_in,
     namespace,
+    refused_with,
     run,
     shipped_namespace,
     wait_for,
@@ -116,7 +118,7 @@ def alone(cluster: ControlPlane) -> dict[str, str]:
     # a binding is enforced once the API server's informer has it: its fixture starts failing
     for policy, fixture in {_vap_for(p, f): f for p, f in VAP_FIXTURES}.items():
         manifest = fixture_in(fixture, namespaces[policy])
-        wait_for(f"{policy} bound alone", lambda m=manifest, p=policy: p in dry_run(cluster, m))
+        wait_for(f"{policy} bound alone", partial(refused_with, cluster, manifest, policy))
     return namespaces
 
 

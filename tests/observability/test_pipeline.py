@@ -21,6 +21,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +189,7 @@ def test_error_and_slow_traces_are_kept_by_id_and_a_fast_clean_one_is_dropped(pi
         )
         assert response.status_code == 200, response.text
     for kept in (slow, failed):
-        wait_until(lambda t=kept: pipeline.trace(t), timeout=60, interval=0.5, what=f"trace {kept} in Jaeger")
+        wait_until(partial(pipeline.trace, kept), timeout=60, interval=0.5, what=f"trace {kept} in Jaeger")
         assert pipeline.spans(kept) == {("pipeline-test", "pipeline-probe")}
     # Sent first, decided no later than the two kept above: by now it is dropped for good.
     assert pipeline.trace(fast) is None

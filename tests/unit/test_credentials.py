@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -59,7 +60,7 @@ def test_urls_lose_their_credentials(url: str, shown: str) -> None:
 
 
 def test_http_payload_view_keeps_everything_but_credentials() -> None:
-    payload = {
+    payload: dict[str, Any] = {
         "url": "https://u:p@example.com/hook?token=t",
         "method": "POST",
         "headers": {"X-Api-Key": "k", "Content-Type": "application/json", "X-Tenant": "acme"},

@@ -91,8 +91,12 @@ def test_the_kill_switch_holds_webhook_deliveries(tmp_path: Path) -> None:
     context = JobContext(
         job_id=1, attempt=1, max_attempts=5, queue="conveyor.webhooks", type="webhook", pool=object()
     )
+
+    async def attempt() -> None:
+        await deliver(delivery, context)
+
     with pytest.raises(JobError) as held:
-        asyncio.run(deliver(delivery, context))
+        asyncio.run(attempt())
     # Held, not dropped: retried later; nothing was sent (the endpoint was never even read).
     assert held.value.retryable and held.value.kind == "held" and held.value.retry_after == 60
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -73,7 +73,7 @@ def sign_in(http: httpx.Client, email: str, password: str = PASSWORD, next_path:
 
 
 @pytest.fixture
-def user_factory(pool: Pool, clean_db: str) -> Callable[..., object]:
+def user_factory(pool: Pool, clean_db: str) -> Callable[[str], Awaitable[str]]:
     async def make(role: str) -> str:
         email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"  # fresh: sign-in limits are per email
         await create_user(pool, email, role, None, PASSWORD)  # type: ignore[arg-type]
@@ -83,11 +83,13 @@ def user_factory(pool: Pool, clean_db: str) -> Callable[..., object]:
 
 
 @pytest.fixture
-def browser_for(console: Process, user_factory: Callable[..., object]) -> Iterator[Callable[..., object]]:
+def browser_for(
+    console: Process, user_factory: Callable[[str], Awaitable[str]]
+) -> Iterator[Callable[..., object]]:
     opened: list[httpx.Client] = []
 
     async def open_as(role: str) -> Browser:
-        email = await user_factory(role)  # type: ignore[operator]
+        email = await user_factory(role)
         http = console_client(console.base_url)
         opened.append(http)
         response = sign_in(http, email)
