@@ -12,7 +12,7 @@ PY_PATHS := src tests scripts $(wildcard bench) $(wildcard chaos) $(wildcard loa
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: up dev test test-deps web-assets screenshots lint typecheck unit format docs clean help
+.PHONY: up dev test test-deps web-assets screenshots lint typecheck suite format docs clean help
 .DEFAULT_GOAL := help
 
 help: ## List the targets
@@ -43,7 +43,7 @@ up: $(VENV)/.synced $(WEB_ASSETS) ## Run the whole platform locally (embedded Po
 dev: $(VENV)/.synced $(WEB_ASSETS) ## `make up` that restarts the processes when a source file changes
 	$(BIN)/conveyor up --reload
 
-test: lint typecheck unit ## Everything CI runs
+test: lint typecheck suite ## Everything CI runs
 
 # Services the tests start themselves, when the machine lacks the binary (PgBouncer: the engine's
 # crash and exactly-once tests also run through it in transaction pooling mode).
@@ -61,7 +61,7 @@ test-deps: ## Install system packages the tests need (redis-server, pgbouncer, c
 
 # A private base temp dir: the embedded PostgreSQL lives there, and pytest's default
 # (/tmp/pytest-of-$USER/pytest-N) is pruned by any other pytest run on the machine.
-unit: $(VENV)/.synced test-deps $(WEB_ASSETS) ## The pytest suite (real PostgreSQL, Redis, processes and Chromium)
+suite: $(VENV)/.synced test-deps $(WEB_ASSETS) ## The whole pytest suite: unit, integration, end-to-end (real PostgreSQL, Redis, processes and Chromium)
 	$(BIN)/pytest --basetemp="$$(mktemp -d)/pytest"
 
 lint: $(VENV)/.synced ## ruff lint and format check
