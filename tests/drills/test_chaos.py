@@ -7,7 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from chaos.prometheus import range_selectors, without_threshold
 from chaos.run import EXPERIMENTS, failed_activities, run_one
+
+from tests.support import REPO
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -38,3 +42,15 @@ def test_a_failed_activity_is_reported_not_hidden() -> None:
         "rollbacks": [],
     }
     assert failed_activities(journal) == ["inject: DrillError: no worker"]
+
+
+def test_a_missing_alert_is_diagnosed_from_the_rule_it_should_have_come_from() -> None:
+    """When an expected alert does not come, the failure shows the value its rule compares and
+    the samples of the counter it reads (chaos/prometheus.py), both taken apart from the
+    committed expression."""
+    rules = yaml.safe_load((REPO / "observability" / "prometheus" / "rules" / "alerts.yaml").read_text())
+    expressions = {r["alert"]: r["expr"] for g in rules["groups"] for r in g["rules"] if "alert" in r}
+    rescues = expressions["ConveyorLeaseRescuesSpiking"]
+    assert without_threshold(rescues) == 'sum(increase(conveyor_maintenance_rows_total{task="rescue"}[15m]))'
+    assert range_selectors(rescues) == ['conveyor_maintenance_rows_total{task="rescue"}']
+    assert without_threshold("up") is None
