@@ -152,11 +152,12 @@ def environment(
             found.notifications = notifications
             # No fault before Prometheus has a sample of everything at its steady value: the
             # rescue counter's 0 is what lets increase() see a burst of rescues.
-            wait_until_scraping(
+            scraping = wait_until_scraping(
                 found.prometheus.url,
                 {job: instances for job, instances in targets.items() if instances},
                 {"conveyor-scheduler": 'conveyor_maintenance_rows_total{task="rescue"}'},
             )
+            found.findings["first_scrape_seconds"] = round(scraping, 1)
         cleanup.callback(_stop_loads, found)
         found.marks["ready"] = time.time()
         yield found

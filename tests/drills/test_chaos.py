@@ -1,6 +1,6 @@
-"""The worker-SIGKILL chaos experiment end to end, through the Chaos Toolkit's own runner: the
-hypothesis holds before and after, every acknowledged job is accounted for, and the alert the
-runbook promises (ConveyorLeaseRescuesSpiking) reaches Alertmanager's receiver."""
+"""Two chaos experiments end to end, through the Chaos Toolkit's own runner — a worker SIGKILLed
+mid-run, PostgreSQL's disk full: the hypothesis holds before and after, every acknowledged job
+is accounted for, and the alert the runbooks promise reaches Alertmanager's receiver."""
 
 from __future__ import annotations
 
@@ -26,6 +26,22 @@ def test_worker_sigkill_mid_run_loses_nothing_and_alerts(drill_dir: Path) -> Non
     assert accounting["succeeded"] == accounting["acknowledged"]
     assert result["alert_latency_seconds"] is not None
     assert result["alert_latency_seconds"] > 0
+
+
+def test_postgres_disk_full_refuses_with_503_loses_nothing_and_recovers(drill_dir: Path) -> None:
+    """PostgreSQL's volume filled under load: submits are refused with 503 (never a 500, never a
+    201 for a row it could not store), the availability page fires, and once space is freed
+    everything carries on by itself."""
+    result = run_one(EXPERIMENTS / "postgres-disk-full.json", drill_dir)
+    assert result["failures"] == []
+    assert result["outcome"] == "recovered"
+    findings = result["findings"]
+    assert set(findings["submits"]) == {"201", "503"}
+    assert findings["submits"]["503"] > 0
+    assert result["accounting"]["missing"] == 0
+    assert result["accounting"]["succeeded"] == result["accounting"]["acknowledged"]
+    assert result["alert_latency_seconds"] is not None
+    assert str(drill_dir) not in Path("/proc/self/mounts").read_text(), "the tmpfs outlived the test"
 
 
 def test_a_failed_activity_is_reported_not_hidden() -> None:
