@@ -20,6 +20,7 @@ from scripts.dr.postgres import DrillError
 from scripts.dr.stack import Child
 
 from chaos.environment import Environment
+from chaos.prometheus import alert_diagnosis
 
 _current: Environment | None = None
 
@@ -135,9 +136,47 @@ def alert_notified(alertname: str, since_mark: str, timeout: float = 120) -> flo
                 return time.time() - start
         return None
 
-    latency = float(_wait(notified, timeout, f"Alertmanager to notify {alertname}"))
+    try:
+        latency = float(_wait(notified, timeout, f"Alertmanager to notify {alertname}"))
+    except DrillError as exc:
+        raise DrillError(f"{exc}\n{_why_no_alert(alertname, start)}") from None
     e.findings.setdefault("alerts", {})[alertname] = round(latency, 1)
     return latency
+
+
+def rescued_from_logs() -> int:
+    """The jobs the schedulers rescued (their ``leases_expired`` log lines), replaced ones included."""
+    rescued = 0
+    for log in {c.log for c in env().stack.children if c.command == "scheduler"}:
+        for line in log.read_text(errors="replace").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict) and event.get("event") == "leases_expired":
+                rescued += int(event.get("jobs", 0))
+    return rescued
+
+
+def _why_no_alert(alertname: str, since: float) -> str:
+    """What a missing notification's investigation starts from: Prometheus' view of the rule,
+    its input series and the targets, what the system did, and what Alertmanager did send."""
+    e = env()
+    lines = []
+    if e.prometheus is not None:
+        lines.append(alert_diagnosis(e.prometheus.url, alertname, since))
+    run_again = e.database.count("SELECT count(*) FROM conveyor.jobs WHERE attempts > 1")
+    lines.append(
+        f"  scheduler logs: {rescued_from_logs()} jobs rescued (leases_expired); "
+        f"database: {run_again} jobs on their second attempt or later"
+    )
+    sent = [
+        sorted({a.get("labels", {}).get("alertname") for a in body.get("alerts", [])} - {None})
+        or body.get("payload", {}).get("summary")
+        for _path, body in (e.notifications.snapshot() if e.notifications else [])
+    ]
+    lines.append(f"  notifications received: {sent or 'none'}")
+    return "\n".join(lines)
 
 
 def no_alert_notified(alertname: str) -> bool:
@@ -170,12 +209,18 @@ def start_load(rate: float = 10, job_type: str = "noop", seconds: float | None =
     return len(e.loads)
 
 
-def load_had_no_errors() -> dict[str, int]:
-    """Every submit of the experiment's load was acknowledged (raises naming the other outcomes)."""
+def _outcomes() -> dict[str, int]:
+    """The submits of every load of the experiment so far, by outcome."""
     outcomes: dict[str, int] = {}
     for load in env().loads:
-        for outcome, count in load.outcomes.items():
+        for outcome, count in load.outcome_counts().items():
             outcomes[outcome] = outcomes.get(outcome, 0) + count
+    return outcomes
+
+
+def load_had_no_errors() -> dict[str, int]:
+    """Every submit of the experiment's load was acknowledged (raises naming the other outcomes)."""
+    outcomes = _outcomes()
     if set(outcomes) - {"201"}:
         raise DrillError(f"submits failed during the fault: {outcomes}")
     return outcomes
@@ -309,7 +354,7 @@ def wait_seconds(seconds: float) -> float:
 
 def recovery_seconds(since_mark: str = "fault") -> float:
     """Wait until the system is whole again — every acknowledged job final, a new job
-    completing — and return the seconds since the mark."""
+    completing — and return the seconds since the mark (the fault, or when it ended)."""
     e = env()
     acknowledged_jobs_accounted()
     api_accepts_and_completes_a_job()
@@ -369,12 +414,66 @@ def isolated_worker_ready_again(timeout: float = 120) -> float:
 def stop_redis() -> bool:
     """Redis goes away (crash, eviction of its pod): the rate limits lose their shared counters."""
     e = env()
-    if e.redis is None or e.redis.poll() is not None:
+    if e.redis is None or not e.redis.alive():
         raise DrillError("no running redis-server in this environment: the fault cannot be injected")
     e.marks["fault"] = time.time()
-    e.redis.terminate()
-    e.redis.wait(10)
+    e.redis.stop()
     return True
+
+
+def fill_database_disk() -> int:
+    """Fill PostgreSQL's volume (data directory and WAL) to the last page; bytes written."""
+    e = env()
+    if e.volume is None:
+        raise DrillError(
+            "PostgreSQL's data directory is not on a volume of the experiment's own: "
+            "the fault cannot be injected"
+        )
+    e.marks["fault"] = time.time()
+    filled = e.volume.fill()
+    if e.volume.free_bytes() > 0:
+        raise DrillError(f"the volume still has {e.volume.free_bytes()} bytes free after filling")
+    e.findings["filled_mb"] = round(filled / 2**20, 1)
+    return filled
+
+
+def submits_refused(timeout: float = 60) -> float:
+    """The API answers submits with 503 now that the database cannot write (a fault that
+    refuses nothing was not injected); seconds from the fault to the first 503. Any answer but
+    201 and 503 fails the experiment (a 500 would be an unclear refusal)."""
+    e = env()
+
+    def refused() -> bool:
+        found = _outcomes()
+        unexpected = {k: v for k, v in found.items() if k not in {"201", "503"}}
+        if unexpected:
+            raise DrillError(f"submits answered other than 201 or 503 while the disk is full: {found}")
+        return "503" in found
+
+    _wait(refused, timeout, "the API to refuse a submit with 503 while the disk is full")
+    took = time.time() - e.marks["fault"]
+    e.findings["first_503_after_seconds"] = round(took, 1)
+    return took
+
+
+def free_database_disk() -> int:
+    """The operator frees space (the ballast goes); marks ``freed``; bytes freed."""
+    e = env()
+    if e.volume is None:
+        raise DrillError("no volume of the experiment's own to free")
+    e.marks["freed"] = time.time()
+    return e.volume.release()
+
+
+def load_answered_only(statuses: list[int]) -> dict[str, int]:
+    """Every submit of the experiment's load got one of ``statuses`` (raises naming the others);
+    the counts, recorded."""
+    outcomes = _outcomes()
+    allowed = {str(status) for status in statuses}
+    if set(outcomes) - allowed:
+        raise DrillError(f"submits answered outside {sorted(allowed)}: {outcomes}")
+    env().findings["submits"] = dict(sorted(outcomes.items()))
+    return outcomes
 
 
 def replace_every_dead() -> int:

@@ -6,8 +6,6 @@ the committed rules and Alertmanager with the committed routing, notifying a loo
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -19,8 +17,11 @@ from scripts.dr.load import LoadGenerator
 from scripts.dr.postgres import Cluster, DrillError, make_workdir
 from scripts.dr.stack import Child, Stack, free_port
 from scripts.observability.stack import Notifications, Server, receiver, start_alertmanager, start_prometheus
+from scripts.redis_server import RedisError, RedisServer, start_redis
 
 from chaos.netns import Namespace, namespace
+from chaos.prometheus import wait_until_scraping
+from chaos.volume import Volume, tmpfs
 
 REPO = Path(__file__).resolve().parents[1]
 ALERTMANAGER = REPO / ".cache" / "tools" / "bin" / "alertmanager"
@@ -33,6 +34,11 @@ FAST = {
     "CONVEYOR_WORKER_LEASE_SECONDS": "5",
     "CONVEYOR_WORKER_SHUTDOWN_GRACE": "10",
 }
+# Rules are evaluated every second; scrapes every 3 s with a 3 s timeout, because a scrape runs
+# the process's readiness check, whose database deadline is 2 s: a shorter timeout turns a slow
+# or unreachable database (or a loaded machine) into a failed scrape — no sample at all —
+# instead of conveyor_ready 0.
+SCRAPE_INTERVAL = "3s"
 
 
 @dataclass
@@ -43,8 +49,9 @@ class Environment:
     notifications: Notifications | None = None
     prometheus: Server | None = None
     loads: list[LoadGenerator] = field(default_factory=list)
-    redis: subprocess.Popen[bytes] | None = None
+    redis: RedisServer | None = None
     netns: Namespace | None = None
+    volume: Volume | None = None
     marks: dict[str, float] = field(default_factory=dict)  # named instants (fault injected, ...)
     findings: dict[str, Any] = field(default_factory=dict)  # what the probes measured
 
@@ -70,21 +77,31 @@ def environment(
     alerting: bool = True,
     redis: bool = False,
     isolated_worker: bool = False,
+    database_volume_mb: int = 0,
     **env: str,
 ) -> Iterator[Environment]:
     """``isolated_worker``: one more worker in a network namespace of its own, reaching
-    PostgreSQL over a veth pair (chaos/netns.py), so it alone can be cut off."""
+    PostgreSQL over a veth pair (chaos/netns.py), so it alone can be cut off.
+    ``database_volume_mb``: PostgreSQL's data directory, WAL included, on a tmpfs of that size
+    of its own (chaos/volume.py), so the experiment can fill it."""
     root = make_workdir(root)
     with ExitStack() as cleanup:
         redis_server = None
         if redis:
-            redis_server, redis_url = start_redis(root)
-            cleanup.callback(redis_server.terminate)
-            env = {**env, "CONVEYOR_REDIS_URL": redis_url}
+            try:
+                redis_server = start_redis(root, free_port())
+            except RedisError as exc:
+                raise DrillError(str(exc)) from exc
+            cleanup.callback(redis_server.stop)
+            env = {**env, "CONVEYOR_REDIS_URL": redis_server.url}
         database = Cluster("postgres", root, free_port())
         ns = cleanup.enter_context(namespace()) if isolated_worker else None
         if ns:
             database.settings["listen_addresses"] = f"'127.0.0.1,{ns.host_ip}'"
+        volume = None
+        if database_volume_mb:
+            # Entered before the database starts, so it is unmounted after the database stops.
+            volume = cleanup.enter_context(tmpfs(database.data, database_volume_mb))
         database.initdb()
         if ns:
             with (database.data / "pg_hba.conf").open("a") as hba:
@@ -110,7 +127,7 @@ def environment(
                 CONVEYOR_PROBES_HOST=ns.inside_ip,
             )
         stack.wait_ready(timeout=120)
-        found = Environment(root, database, stack, redis=redis_server, netns=ns)
+        found = Environment(root, database, stack, redis=redis_server, netns=ns, volume=volume)
         if alerting:
             prometheus_bin, alertmanager_bin = _require_alerting()
             receiver_url, notifications = cleanup.enter_context(receiver())
@@ -119,8 +136,8 @@ def environment(
             )
             cleanup.callback(alertmanager.stop)
             targets = {
-                f"conveyor-{command}": [f"127.0.0.1:{c.port}" for c in stack.children if c.command == command]
-                for command in ("api", "worker", "scheduler")
+                f"conveyor-{command}": [f"{c.host}:{c.port}" for c in stack.children if c.command == command]
+                for command in ("api", "worker", "scheduler", "web")
             }
             found.prometheus = start_prometheus(
                 prometheus_bin,
@@ -129,9 +146,18 @@ def environment(
                 free_port(),
                 targets=targets,
                 interval="1s",
+                scrape_interval=SCRAPE_INTERVAL,
             )
             cleanup.callback(found.prometheus.stop)
             found.notifications = notifications
+            # No fault before Prometheus has a sample of everything at its steady value: the
+            # rescue counter's 0 is what lets increase() see a burst of rescues.
+            scraping = wait_until_scraping(
+                found.prometheus.url,
+                {job: instances for job, instances in targets.items() if instances},
+                {"conveyor-scheduler": 'conveyor_maintenance_rows_total{task="rescue"}'},
+            )
+            found.findings["first_scrape_seconds"] = round(scraping, 1)
         cleanup.callback(_stop_loads, found)
         found.marks["ready"] = time.time()
         yield found
@@ -140,41 +166,3 @@ def environment(
 def _stop_loads(found: Environment) -> None:
     for load in found.loads:
         load.stop()
-
-
-def start_redis(root: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A private redis-server on a free loopback port, no persistence (Redis holds nothing durable)."""
-    binary = shutil.which("redis-server")
-    if not binary:
-        raise DrillError("redis-server is not installed: run `make test-deps`")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(root),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    return server, f"redis://127.0.0.1:{port}/0"
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            server.terminate()
-            raise DrillError("redis-server did not answer PING within 10 s")
-        time.sleep(0.05)

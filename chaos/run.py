@@ -91,7 +91,8 @@ def run_one(path: Path, workdir: Path) -> dict[str, Any]:
 
 
 def also_measured(result: dict[str, Any]) -> str:
-    skip = {"accounting", "alerts", "silent", "recovered_seconds"}
+    # In the record, not the table: how long Prometheus took to scrape everything once.
+    skip = {"accounting", "alerts", "silent", "recovered_seconds", "first_scrape_seconds"}
     found = result.get("findings") or {}
     extra = [f"{key.replace('_', ' ')} {value}" for key, value in found.items() if key not in skip]
     return ", ".join(extra) or ("; ".join(result["failures"]) if result["failures"] else "—")

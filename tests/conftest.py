@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from scripts.redis_server import RedisError, start_redis
 
 from conveyor.api.app import engine_defaults
 from conveyor.engine.jobs import EngineDefaults, Jobs
@@ -158,44 +159,9 @@ def job_counts(database_url: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A private redis-server on a free loopback port (installed by `make test-deps`)."""
-    import shutil
-    import socket
-    import subprocess
-    import time
-
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is not installed: run `make test-deps`"
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    break
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, "redis-server did not start"
-        time.sleep(0.05)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    try:
+        server = start_redis(tmp_path_factory.mktemp("redis"), free_port())
+    except RedisError as exc:
+        pytest.fail(str(exc))
+    yield server.url
+    server.stop()

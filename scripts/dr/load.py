@@ -57,6 +57,11 @@ class LoadGenerator:
         with self._lock:
             return list(self.acknowledged)
 
+    def outcome_counts(self) -> dict[str, int]:
+        """Submits so far by outcome: the HTTP status, or the client error's name."""
+        with self._lock:
+            return dict(self.outcomes)
+
     def _run(self) -> None:
         interval = 1.0 / self.rate
         headers = {"Authorization": f"Bearer {self.api_key}"}

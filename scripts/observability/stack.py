@@ -189,16 +189,26 @@ def start_alertmanager(
 
 
 def prometheus_config(
-    directory: Path, targets: dict[str, list[str]] | None, alertmanager: str, port: int, interval: str | None
+    directory: Path,
+    targets: dict[str, list[str]] | None,
+    alertmanager: str,
+    port: int,
+    interval: str | None,
+    scrape_interval: str | None = None,
 ) -> Path:
     """The committed prometheus.yml and rules in ``directory``, with the targets of `make up`
-    (observability/prometheus/targets) or the given ones, and optionally a short interval."""
+    (observability/prometheus/targets) or the given ones, and optionally a short interval
+    (scrapes, their timeout and rule evaluation). ``scrape_interval`` sets the scrapes and their
+    timeout apart: a scrape runs the readiness check, whose database deadline is 2 s, so a
+    timeout under that turns a slow database into a failed scrape instead of conveyor_ready 0."""
     directory.mkdir(parents=True, exist_ok=True)
     config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
     if interval:
         config["global"].update(
             scrape_interval=interval, scrape_timeout=interval, evaluation_interval=interval
         )
+    if scrape_interval:
+        config["global"].update(scrape_interval=scrape_interval, scrape_timeout=scrape_interval)
     config["rule_files"] = [str(PROMETHEUS_DIR / "rules" / "*.yaml")]
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     jobs["prometheus"]["static_configs"] = [{"targets": [f"127.0.0.1:{port}"]}]
@@ -220,8 +230,9 @@ def start_prometheus(
     *,
     targets: dict[str, list[str]] | None = None,
     interval: str | None = None,
+    scrape_interval: str | None = None,
 ) -> Server:
-    config = prometheus_config(directory, targets, alertmanager, port, interval)
+    config = prometheus_config(directory, targets, alertmanager, port, interval, scrape_interval)
     return _start(
         [
             binary,

@@ -1,13 +1,17 @@
-"""The worker-SIGKILL chaos experiment end to end, through the Chaos Toolkit's own runner: the
-hypothesis holds before and after, every acknowledged job is accounted for, and the alert the
-runbook promises (ConveyorLeaseRescuesSpiking) reaches Alertmanager's receiver."""
+"""Two chaos experiments end to end, through the Chaos Toolkit's own runner — a worker SIGKILLed
+mid-run, PostgreSQL's disk full: the hypothesis holds before and after, every acknowledged job
+is accounted for, and the alert the runbooks promise reaches Alertmanager's receiver."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import yaml
+from chaos.prometheus import range_selectors, without_threshold
 from chaos.run import EXPERIMENTS, failed_activities, run_one
+
+from tests.support import REPO
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -24,6 +28,22 @@ def test_worker_sigkill_mid_run_loses_nothing_and_alerts(drill_dir: Path) -> Non
     assert result["alert_latency_seconds"] > 0
 
 
+def test_postgres_disk_full_refuses_with_503_loses_nothing_and_recovers(drill_dir: Path) -> None:
+    """PostgreSQL's volume filled under load: submits are refused with 503 (never a 500, never a
+    201 for a row it could not store), the availability page fires, and once space is freed
+    everything carries on by itself."""
+    result = run_one(EXPERIMENTS / "postgres-disk-full.json", drill_dir)
+    assert result["failures"] == []
+    assert result["outcome"] == "recovered"
+    findings = result["findings"]
+    assert set(findings["submits"]) == {"201", "503"}
+    assert findings["submits"]["503"] > 0
+    assert result["accounting"]["missing"] == 0
+    assert result["accounting"]["succeeded"] == result["accounting"]["acknowledged"]
+    assert result["alert_latency_seconds"] is not None
+    assert str(drill_dir) not in Path("/proc/self/mounts").read_text(), "the tmpfs outlived the test"
+
+
 def test_a_failed_activity_is_reported_not_hidden() -> None:
     journal = {
         "run": [
@@ -38,3 +58,15 @@ def test_a_failed_activity_is_reported_not_hidden() -> None:
         "rollbacks": [],
     }
     assert failed_activities(journal) == ["inject: DrillError: no worker"]
+
+
+def test_a_missing_alert_is_diagnosed_from_the_rule_it_should_have_come_from() -> None:
+    """When an expected alert does not come, the failure shows the value its rule compares and
+    the samples of the counter it reads (chaos/prometheus.py), both taken apart from the
+    committed expression."""
+    rules = yaml.safe_load((REPO / "observability" / "prometheus" / "rules" / "alerts.yaml").read_text())
+    expressions = {r["alert"]: r["expr"] for g in rules["groups"] for r in g["rules"] if "alert" in r}
+    rescues = expressions["ConveyorLeaseRescuesSpiking"]
+    assert without_threshold(rescues) == 'sum(increase(conveyor_maintenance_rows_total{task="rescue"}[15m]))'
+    assert range_selectors(rescues) == ['conveyor_maintenance_rows_total{task="rescue"}']
+    assert without_threshold("up") is None
