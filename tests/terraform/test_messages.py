@@ -27,6 +27,35 @@ CASES = {
             "backup_retention_days must be at least 14 in prod.",
         ],
     ),
+    "gcp-network: overlapping ranges": (
+        "gcp-network",
+        {
+            "name": "conveyor-dev",
+            "project_id": "conveyor-dev-1",
+            "subnets": '{ europe-west1 = { cidr_block = "10.20.0.0/20", pods_cidr_block = "10.20.0.0/16", '
+            'services_cidr_block = "10.20.16.0/20" } }',
+            "private_services_cidr_block": "10.20.32.0/20",
+        },
+        [
+            "subnets: the ranges overlap; the nodes', pods' and Services' ranges of every region "
+            "must be disjoint."
+        ],
+    ),
+    "gcp-postgres: prod without high availability": (
+        "gcp-postgres",
+        {
+            "name": "conveyor-prod",
+            "project_id": "conveyor-prod-1",
+            "region": "europe-west1",
+            "environment": "prod",
+            "network_id": "projects/conveyor-prod-1/global/networks/conveyor-prod",
+            "allocated_ip_range": "conveyor-prod-private-services",
+            "tier": "db-custom-4-16384",
+            "high_availability": "false",
+            "backup_retention_days": "14",
+        },
+        ["high_availability must be true in prod: a zone outage must not take the job queue down."],
+    ),
     "network: a public range": (
         "network",
         {

@@ -1,9 +1,11 @@
-"""What needs no provider: formatting, tflint, the generated READMEs, the module's own chart."""
+"""What needs no provider: formatting, tflint, the generated READMEs, the module's own chart, the
+GCP modules' outputs against the AWS ones."""
 
 from __future__ import annotations
 
 import subprocess
 
+import hcl2
 import pytest
 import yaml
 
@@ -73,3 +75,16 @@ def test_external_secrets_chart_renders_the_urls_the_chart_expects() -> None:
     assert redis_url.startswith("rediss://") and "@redis.example.internal:6379" in redis_url
     store = next(d for d in documents if d["kind"] == "SecretStore")
     assert store["spec"]["provider"]["aws"]["service"] == "SecretsManager"
+
+
+@pytest.mark.parametrize("module", ["network", "cluster", "postgres"])
+def test_gcp_module_gives_every_output_of_the_aws_one(module: str) -> None:
+    """An environment switches clouds by module source: every output it may read from the AWS
+    module exists in the GCP one (ADR 0907; null where GCP has no equivalent)."""
+
+    def outputs(name: str) -> set[str]:
+        with (TERRAFORM / "modules" / name / "outputs.tf").open() as file:
+            return {label.strip('"') for block in hcl2.load(file).get("output", []) for label in block}
+
+    missing = outputs(module) - outputs(f"gcp-{module}")
+    assert not missing, f"modules/gcp-{module} lacks the outputs {sorted(missing)} of modules/{module}"

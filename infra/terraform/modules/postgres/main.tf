@@ -25,22 +25,26 @@ resource "aws_db_subnet_group" "this" {
   tags       = local.tags
 }
 
-resource "aws_security_group" "database" {
-  name        = "${var.name}-postgres"
-  description = "PostgreSQL from the cluster's nodes only"
-  vpc_id      = var.vpc_id
-  tags        = local.tags
+module "clients" {
+  source                 = "../client-security-group"
+  name                   = "${var.name}-postgres"
+  description            = "PostgreSQL from the cluster's nodes only"
+  service                = "PostgreSQL"
+  vpc_id                 = var.vpc_id
+  port                   = 5432
+  client_security_groups = var.client_security_groups
+  tags                   = local.tags
 }
 
-resource "aws_vpc_security_group_ingress_rule" "clients" {
-  for_each                     = var.client_security_groups
-  security_group_id            = aws_security_group.database.id
-  description                  = "PostgreSQL from ${each.key}"
-  referenced_security_group_id = each.value
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-  tags                         = local.tags
+# The security group moved into modules/client-security-group: kept, not replaced.
+moved {
+  from = aws_security_group.database
+  to   = module.clients.aws_security_group.this
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.clients
+  to   = module.clients.aws_vpc_security_group_ingress_rule.clients
 }
 
 # Tuned for a job queue: many short transactions that update and delete rows of one hot table
@@ -116,7 +120,7 @@ resource "aws_db_instance" "primary" {
 
   multi_az               = var.multi_az
   db_subnet_group_name   = aws_db_subnet_group.this.name
-  vpc_security_group_ids = [aws_security_group.database.id]
+  vpc_security_group_ids = [module.clients.id]
   publicly_accessible    = false
   parameter_group_name   = aws_db_parameter_group.this.name
   ca_cert_identifier     = "rds-ca-rsa2048-g1"
@@ -152,7 +156,7 @@ resource "aws_db_instance" "replica" {
   storage_encrypted                   = true
   kms_key_id                          = aws_kms_key.database.arn
   publicly_accessible                 = false
-  vpc_security_group_ids              = [aws_security_group.database.id]
+  vpc_security_group_ids              = [module.clients.id]
   parameter_group_name                = aws_db_parameter_group.this.name
   backup_retention_period             = var.backup_retention_days
   copy_tags_to_snapshot               = true

@@ -20,7 +20,7 @@ output "master_secret_arn" {
 
 output "security_group_id" {
   description = "The database's security group."
-  value       = aws_security_group.database.id
+  value       = module.clients.id
 }
 
 output "replica_endpoint" {

@@ -20,22 +20,26 @@ resource "aws_elasticache_subnet_group" "this" {
   tags       = local.tags
 }
 
-resource "aws_security_group" "cache" {
-  name        = "${var.name}-redis"
-  description = "Redis from the cluster's nodes only"
-  vpc_id      = var.vpc_id
-  tags        = local.tags
+module "clients" {
+  source                 = "../client-security-group"
+  name                   = "${var.name}-redis"
+  description            = "Redis from the cluster's nodes only"
+  service                = "Redis"
+  vpc_id                 = var.vpc_id
+  port                   = 6379
+  client_security_groups = var.client_security_groups
+  tags                   = local.tags
 }
 
-resource "aws_vpc_security_group_ingress_rule" "clients" {
-  for_each                     = var.client_security_groups
-  security_group_id            = aws_security_group.cache.id
-  description                  = "Redis from ${each.key}"
-  referenced_security_group_id = each.value
-  ip_protocol                  = "tcp"
-  from_port                    = 6379
-  to_port                      = 6379
-  tags                         = local.tags
+# The security group moved into modules/client-security-group: kept, not replaced.
+moved {
+  from = aws_security_group.cache
+  to   = module.clients.aws_security_group.this
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.clients
+  to   = module.clients.aws_vpc_security_group_ingress_rule.clients
 }
 
 # The token is in the state, which is why state is KMS-encrypted and readable only by the
@@ -72,7 +76,7 @@ resource "aws_elasticache_replication_group" "this" {
   multi_az_enabled           = var.replicas > 0
 
   subnet_group_name  = aws_elasticache_subnet_group.this.name
-  security_group_ids = [aws_security_group.cache.id]
+  security_group_ids = [module.clients.id]
 
   at_rest_encryption_enabled = true
   kms_key_id                 = aws_kms_key.cache.arn

@@ -10,5 +10,5 @@ output "auth_secret_arn" {
 
 output "security_group_id" {
   description = "The cache's security group."
-  value       = aws_security_group.cache.id
+  value       = module.clients.id
 }

@@ -52,7 +52,7 @@ run "only_the_nodes_reach_it" {
   command = plan
 
   assert {
-    condition     = [for rule in aws_vpc_security_group_ingress_rule.clients : rule.referenced_security_group_id] == ["sg-nodes"]
+    condition     = values(module.clients.client_security_group_ids) == ["sg-nodes"]
     error_message = "The only ingress is from the client security groups."
   }
 }

@@ -1,4 +1,7 @@
-# dev's terraform.tfvars composed with every module (mock providers: nothing is created).
+# dev, stage and prod: each environment's own terraform.tfvars composed with every module (mock
+# providers: nothing is created). One file for the three, linked from each tests/ as their *.tf are
+# linked from envs/common: what each environment must be is the table in each assertion, keyed by
+# var.environment, so a change to one environment's tfvars is checked against the same policy.
 mock_provider "aws" {
   mock_data "aws_availability_zones" {
     defaults = { names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }
@@ -38,17 +41,32 @@ override_module {
   }
 }
 
-run "dev_is_small_and_disposable" {
+run "sizes_and_protections_follow_the_environment" {
   command = apply
 
   assert {
-    condition     = output.nat_gateway_count == 1
-    error_message = "dev: one shared NAT gateway."
+    condition     = output.nat_gateway_count == { dev = 1, stage = 1, prod = 3 }[var.environment]
+    error_message = "NAT gateways: one shared in dev and stage (cost), one per zone in prod."
   }
 
   assert {
-    condition     = !output.database_protections.multi_az && !output.database_protections.deletion_protection && output.database_protections.storage_encrypted
-    error_message = "dev: a single encrypted instance a destroy may remove."
+    condition     = output.database_protections.multi_az == (var.environment != "dev") && output.database_protections.storage_encrypted
+    error_message = "An encrypted database, Multi-AZ in stage and prod (stage rehearses prod), a single instance in dev."
+  }
+
+  assert {
+    condition     = output.database_protections.deletion_protection == (var.environment == "prod")
+    error_message = "Deletion protection in prod; dev and stage may be destroyed."
+  }
+
+  assert {
+    condition     = output.database_protections.backup_retention_days >= { dev = 1, stage = 7, prod = 14 }[var.environment]
+    error_message = "Point-in-time recovery: at least 14 days in prod, 7 in stage."
+  }
+
+  assert {
+    condition     = output.cluster_endpoint_public == (var.environment == "dev")
+    error_message = "The Kubernetes API is private in stage and prod (dev: limited to the office range)."
   }
 }
 
