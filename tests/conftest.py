@@ -17,8 +17,9 @@ from conveyor.engine.schedules import Schedules
 from conveyor.handlers import Registry, discover
 from conveyor.settings import load_settings
 from conveyor.store import migrate
+from conveyor.store.api_keys import create_api_key
 from conveyor.store.database import Pool, open_pool
-from conveyor.store.users import create_api_key, ensure_user
+from conveyor.store.users import ensure_user
 from tests.support import Process, free_port, process_env
 
 TABLES = (

@@ -209,9 +209,10 @@ def create_key(
     name: Annotated[str, typer.Option(help="A label for the key.")] = "cli",
 ) -> None:
     """Issue an API key directly in the database and print it once."""
+    from conveyor.store.api_keys import create_api_key
     from conveyor.store.database import database_url, open_pool
     from conveyor.store.migrate import ensure_migrated
-    from conveyor.store.users import create_api_key, ensure_user
+    from conveyor.store.users import ensure_user
 
     if role not in ("admin", "operator", "viewer"):
         fail(f"--role must be admin, operator or viewer, not {role!r}", 2)

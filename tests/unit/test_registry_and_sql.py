@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from conveyor.api.pagination import decode_cursor, encode_cursor
 from conveyor.api.problems import Problem
 from conveyor.handlers import JobContext, PayloadError, Registry, UnknownJobType, discover
-from conveyor.sqlfiles import parse
+from conveyor.store.queries import parse
 
 
 class Greeting(BaseModel):

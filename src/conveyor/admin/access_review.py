@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from conveyor.admin import sql
-from conveyor.store.database import Pool
+from conveyor.admin.queries import sql
+from conveyor.store.database import Pool, execute, fetch_all, fetch_one
 
 FORMATS = ("json", "csv")
 CSV_COLUMNS = (
@@ -73,11 +73,11 @@ def _findings_for_user(user: dict[str, Any], now: datetime, policy: ReviewPolicy
 async def build_review(pool: Pool, policy: ReviewPolicy) -> dict[str, Any]:
     """The review as plain data (times as datetimes); one snapshot (one transaction)."""
     async with pool.connection() as conn, conn.transaction():
-        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        now_row = await (await conn.execute(sql("database_now"))).fetchone()
-        users = await (await conn.execute(sql("review_users"))).fetchall()
-        keys = await (await conn.execute(sql("review_api_keys"))).fetchall()
-        sessions = await (await conn.execute(sql("review_sessions"))).fetchall()
+        await execute(conn, sql("read_only_snapshot"))
+        now_row = await fetch_one(conn, sql("database_now"))
+        users = await fetch_all(conn, sql("review_users"))
+        keys = await fetch_all(conn, sql("review_api_keys"))
+        sessions = await fetch_all(conn, sql("review_sessions"))
     assert now_row is not None
     now: datetime = now_row["now"]
     findings: list[dict[str, Any]] = []

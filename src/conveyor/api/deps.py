@@ -15,8 +15,10 @@ from conveyor.api.ratelimit import RateLimiter
 from conveyor.engine.jobs import Jobs
 from conveyor.engine.schedules import Schedules
 from conveyor.settings import Settings
+from conveyor.store.api_keys import authenticate
 from conveyor.store.database import Pool
-from conveyor.store.users import Principal, authenticate, authenticate_session
+from conveyor.store.sessions import authenticate_session
+from conveyor.store.users import Principal
 
 T = TypeVar("T")
 
