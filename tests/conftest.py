@@ -11,8 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from conveyor.api.app import engine_defaults
 from conveyor.engine.jobs import EngineDefaults, Jobs
+from conveyor.engine.queues import Queues
 from conveyor.engine.schedules import Schedules
 from conveyor.handlers import Registry, discover
 from conveyor.settings import load_settings
@@ -77,12 +77,17 @@ def registry() -> Registry:
 
 @pytest.fixture
 def defaults() -> EngineDefaults:
-    return engine_defaults(load_settings(env="test"))
+    return EngineDefaults.from_settings(load_settings(env="test"))
 
 
 @pytest.fixture
 def jobs(pool: Pool, registry: Registry, defaults: EngineDefaults, clean_db: str) -> Jobs:
     return Jobs(pool, registry, defaults)
+
+
+@pytest.fixture
+def queues(pool: Pool, defaults: EngineDefaults, clean_db: str) -> Queues:
+    return Queues(pool, notify=defaults.notify)
 
 
 @pytest.fixture

@@ -150,8 +150,7 @@ def seed(
     webhooks and jobs in every state with their history. Safe to run again."""
     from rich.progress import Progress
 
-    from conveyor.api.app import engine_defaults
-    from conveyor.engine.jobs import Jobs
+    from conveyor.engine.jobs import EngineDefaults, Jobs
     from conveyor.engine.schedules import Schedules
     from conveyor.handlers import discover
     from conveyor.seed import MAX_JOBS, SeedRefused
@@ -172,7 +171,7 @@ def seed(
         pool = await open_pool(url, size=2, name="conveyor-seed")
         try:
             await pool.wait()
-            engine = Jobs(pool, discover(), engine_defaults(s))
+            engine = Jobs(pool, discover(), EngineDefaults.from_settings(s))
             return await run_seed(
                 pool,
                 engine,

@@ -19,6 +19,7 @@ from typing import Any
 
 from conveyor.engine.jobs import Jobs
 from conveyor.engine.models import JobSpec
+from conveyor.engine.queues import Queues
 from conveyor.engine.schedules import JobTemplate, Schedules, ScheduleSpec
 from conveyor.store import webhooks
 from conveyor.store.database import Pool, execute, fetch_one
@@ -136,8 +137,9 @@ async def seed(
     report = SeedReport()
     owners = [await ensure_user(pool, email, role, name=name) for email, role, name in USERS]  # type: ignore[arg-type]
     report.users = len(owners)
+    queues = Queues(pool, notify=jobs.defaults.notify)
     for name, (concurrency, rate) in QUEUES.items():
-        await jobs.set_queue(
+        await queues.update(
             name, concurrency_limit=concurrency, set_limit=True, rate_limit=rate, set_rate=True
         )
     report.queues = len(QUEUES)

@@ -14,7 +14,8 @@ from psycopg.types.json import Jsonb
 from conveyor.engine.models import Job, JobEvent, JobSpec
 from conveyor.engine.queries import sql
 from conveyor.handlers.registry import Registry
-from conveyor.store.database import Connection, Pool, execute, fetch_all, fetch_one
+from conveyor.settings import Settings
+from conveyor.store.database import Connection, Pool, fetch_all, fetch_one
 from conveyor.telemetry import metrics
 from conveyor.telemetry.tracing import current_trace_context
 
@@ -50,6 +51,15 @@ class EngineDefaults:
     timeout_seconds: float
     max_payload_bytes: int
     notify: bool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EngineDefaults:
+        return cls(
+            max_attempts=settings.default_max_attempts,
+            timeout_seconds=settings.default_timeout_seconds,
+            max_payload_bytes=settings.max_payload_bytes,
+            notify=settings.listen_notify,
+        )
 
 
 @dataclass(frozen=True)
@@ -262,41 +272,9 @@ class Jobs:
         row = await fetch_one(self.pool, sql("purge_dead"), **params)
         return int(row["jobs"]) if row else 0
 
-    async def queues(self) -> list[dict[str, Any]]:
-        return await fetch_all(self.pool, sql("queue_overview"))
-
-    async def workers(self, within_seconds: float) -> list[dict[str, Any]]:
-        """Workers that announced themselves within ``within_seconds``."""
-        return await fetch_all(self.pool, sql("live_workers"), within_seconds=within_seconds)
-
     async def replay_dead(
         self, *, queue: str | None = None, type: str | None = None, limit: int = 1000
     ) -> list[int]:
         params = {"queue": queue, "type": type, "limit": limit, "notify": self.defaults.notify}
         rows = await fetch_all(self.pool, sql("replay_dead"), **params)
         return [row["id"] for row in rows]
-
-    async def set_queue(
-        self,
-        name: str,
-        *,
-        paused: bool | None = None,
-        concurrency_limit: int | None = None,
-        set_limit: bool = False,
-        rate_limit: float | None = None,
-        set_rate: bool = False,
-    ) -> dict[str, Any]:
-        params = {
-            "name": name,
-            "paused": paused,
-            "concurrency_limit": concurrency_limit,
-            "set_limit": set_limit,
-            "rate_limit": rate_limit,
-            "set_rate": set_rate,
-        }
-        async with self.pool.connection() as conn:
-            row = await fetch_one(conn, sql("upsert_queue"), **params)
-            if paused is False and self.defaults.notify:
-                await execute(conn, sql("wake_queue"), queue=name)
-        assert row is not None
-        return row
