@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from conveyor.admin.queries import sql
-from conveyor.store.api_keys import new_key
+from conveyor.store.api_keys import issue_key
 from conveyor.store.database import Pool, fetch_one
-from conveyor.store.users import digest
 
 
 class RotationRefused(ValueError):
@@ -36,20 +35,10 @@ async def rotate_key(pool: Pool, prefix: str, overlap_seconds: float) -> tuple[d
                 f"API key {prefix} expired at {old['expires_at'].isoformat()}: issue a new key instead "
                 "(conveyor admin create-key)"
             )
-        new_prefix, secret = new_key()
-        new = await fetch_one(
-            conn,
-            sql("issue_replacement_key"),
-            user_id=old["user_id"],
-            name=old["name"],
-            prefix=new_prefix,
-            secret_hash=digest(secret),
-            expires_at=old["expires_at"],
-        )
+        new, secret = await issue_key(conn, old["user_id"], old["name"], old["expires_at"])
         expiry = await fetch_one(
             conn, sql("expire_key_after_overlap"), id=old["id"], overlap_seconds=overlap_seconds
         )
-    assert new is not None
     assert expiry is not None
     return {
         **new,

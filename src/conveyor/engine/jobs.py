@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 
 from conveyor.engine.models import Job, JobEvent, JobSpec
 from conveyor.engine.queries import sql
-from conveyor.handlers.registry import Registry
+from conveyor.handlers import Registry
 from conveyor.settings import Settings
 from conveyor.store.database import Connection, Pool, fetch_all, fetch_one
 from conveyor.telemetry import metrics
@@ -240,30 +240,26 @@ class Jobs:
         rows = await fetch_all(self.pool, sql("list_jobs"), **params)
         return [Job.from_row(row) for row in rows]
 
-    async def _act(self, query: str, job_id: int, action: str) -> Job:
+    async def _act(self, query: str, job_id: int, action: str, hint: str = "") -> dict[str, Any]:
+        """Run an action that applies to the job only in some states; the row it returns, or
+        JobNotFound / StateConflict (naming the state it is in) when it did not apply."""
         async with self.pool.connection() as conn:
             row = await fetch_one(conn, sql(query), id=job_id, notify=self.defaults.notify)
             if row:
-                return Job.from_row(row)
+                return row
             current = await fetch_one(conn, sql("get_job"), id=job_id)
         if current is None:
             raise JobNotFound(f"job {job_id} does not exist")
-        raise StateConflict(f"cannot {action} job {job_id}: it is {current['state']}")
+        raise StateConflict(f"cannot {action} job {job_id}: it is {current['state']}{hint}")
 
     async def cancel(self, job_id: int) -> Job:
-        return await self._act("cancel", job_id, "cancel")
+        return Job.from_row(await self._act("cancel", job_id, "cancel"))
 
     async def retry(self, job_id: int) -> Job:
-        return await self._act("retry", job_id, "retry")
+        return Job.from_row(await self._act("retry", job_id, "retry"))
 
     async def delete(self, job_id: int) -> None:
-        async with self.pool.connection() as conn:
-            if await fetch_one(conn, sql("delete_finished_job"), id=job_id):
-                return
-            current = await fetch_one(conn, sql("get_job"), id=job_id)
-        if current is None:
-            raise JobNotFound(f"job {job_id} does not exist")
-        raise StateConflict(f"cannot delete job {job_id}: it is {current['state']}; cancel it first")
+        await self._act("delete_finished_job", job_id, "delete", "; cancel it first")
 
     async def purge_dead(
         self, *, queue: str | None, type: str | None, finished_before: datetime | None

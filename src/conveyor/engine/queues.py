@@ -31,17 +31,16 @@ class Queues:
     ) -> dict[str, Any]:
         """Change a queue's settings (creating its row); ``set_limit``/``set_rate`` say that a
         None limit means "no limit" rather than "unchanged"."""
+        params = {
+            "name": name,
+            "paused": paused,
+            "concurrency_limit": concurrency_limit,
+            "set_limit": set_limit,
+            "rate_limit": rate_limit,
+            "set_rate": set_rate,
+        }
         async with self.pool.connection() as conn:
-            row = await fetch_one(
-                conn,
-                sql("upsert_queue"),
-                name=name,
-                paused=paused,
-                concurrency_limit=concurrency_limit,
-                set_limit=set_limit,
-                rate_limit=rate_limit,
-                set_rate=set_rate,
-            )
+            row = await fetch_one(conn, sql("upsert_queue"), **params)
             if paused is False and self.notify:
                 # Workers serving it claim at once rather than at their next poll.
                 await execute(conn, sql("wake_queue"), queue=name)

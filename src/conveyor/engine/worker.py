@@ -28,14 +28,7 @@ from conveyor.engine.completer import Completer, Outcome
 from conveyor.engine.notifier import listen
 from conveyor.engine.queries import sql
 from conveyor.engine.storable import UnstorableResult, describe, encode_result, error_record
-from conveyor.handlers.registry import (
-    JobContext,
-    JobError,
-    PayloadError,
-    PermanentError,
-    Registry,
-    UnknownJobType,
-)
+from conveyor.handlers import JobContext, JobError, PayloadError, PermanentError, Registry, UnknownJobType
 from conveyor.store.database import Pool, execute, fetch_all, fetch_one
 from conveyor.telemetry import metrics
 from conveyor.telemetry.tracing import context_from, tracer

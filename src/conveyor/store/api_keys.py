@@ -22,17 +22,18 @@ def new_key() -> tuple[str, str]:
     return prefix, f"cvk_{prefix}_{secrets.token_urlsafe(32)}"
 
 
-async def _insert(
+async def issue_key(
     conn: Connection, user_id: int, name: str, expires_at: datetime | None
 ) -> tuple[dict[str, Any], str]:
+    """Insert a new key in the caller's transaction; (its record, the secret key shown once)."""
     prefix, key = new_key()
     row = await fetch_one(
         conn,
         sql("create_api_key"),
-        user_id=user_id,
-        name=name,
         prefix=prefix,
         secret_hash=digest(key),
+        user_id=user_id,
+        name=name,
         expires_at=expires_at,
     )
     assert row is not None
@@ -55,7 +56,7 @@ async def create_api_key(
             live = await fetch_one(conn, sql("count_live_api_keys"), user_id=user_id)
             if live is not None and live["keys"] >= max_live_keys:
                 raise QuotaExceeded("live API keys", max_live_keys, "CONVEYOR_MAX_API_KEYS_PER_USER")
-        return await _insert(conn, user_id, name, expires_at)
+        return await issue_key(conn, user_id, name, expires_at)
 
 
 async def list_api_keys(pool: Pool, user_id: int) -> list[dict[str, Any]]:
@@ -77,7 +78,7 @@ async def rotate_api_key(pool: Pool, user_id: int, key_id: int) -> tuple[dict[st
         if old is None or old["revoked_at"] is not None:
             return None
         await execute(conn, sql("revoke_api_key"), id=key_id, user_id=user_id)
-        return await _insert(conn, user_id, old["name"], old["expires_at"])
+        return await issue_key(conn, user_id, old["name"], old["expires_at"])
 
 
 async def authenticate(pool: Pool, key: str) -> Principal | None:
