@@ -34,7 +34,7 @@ from conveyor.engine.queries import sql
 from conveyor.engine.worker import Worker, WorkerConfig
 from conveyor.handlers import discover
 from conveyor.store import migrate
-from conveyor.store.database import Pool, open_pool
+from conveyor.store.database import Pool, fetch_all, open_pool
 from conveyor.telemetry.logging import configure_logging
 
 RESULTS = Path(__file__).parent / "results"
@@ -51,18 +51,9 @@ async def claim_and_complete(pool: Pool, jobs: Jobs, count: int) -> float:
     started = time.perf_counter()
     done = 0
     while done < count:
-        async with pool.connection() as conn:
-            rows = await (
-                await conn.execute(
-                    sql("claim"),
-                    {
-                        "queue": "default",
-                        "limit": 100,
-                        "worker_id": "bench",
-                        "lease_seconds": 60,
-                    },
-                )
-            ).fetchall()
+        rows = await fetch_all(
+            pool, sql("claim"), queue="default", limit=100, worker_id="bench", lease_seconds=60
+        )
         await completer._write([Outcome(r["id"], r["attempts"], "succeeded") for r in rows])
         done += len(rows)
     return count / (time.perf_counter() - started)

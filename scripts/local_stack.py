@@ -19,8 +19,9 @@ from pathlib import Path
 import httpx
 
 from conveyor.store import migrate
+from conveyor.store.api_keys import create_api_key
 from conveyor.store.database import open_pool
-from conveyor.store.users import create_api_key, create_user
+from conveyor.store.users import create_user
 
 PASSWORD = "screenshots and benchmarks"  # noqa: S105 - a throwaway local stack
 ROLES = ("admin", "operator", "viewer")

@@ -12,14 +12,15 @@ import psycopg
 import pytest
 from scripts.redis_server import RedisError, start_redis
 
-from conveyor.api.app import engine_defaults
 from conveyor.engine.jobs import EngineDefaults, Jobs
+from conveyor.engine.queues import Queues
 from conveyor.engine.schedules import Schedules
 from conveyor.handlers import Registry, discover
 from conveyor.settings import load_settings
 from conveyor.store import migrate
+from conveyor.store.api_keys import create_api_key
 from conveyor.store.database import Pool, open_pool
-from conveyor.store.users import create_api_key, ensure_user
+from conveyor.store.users import ensure_user
 from tests.support import Process, free_port, process_env
 
 TABLES = (
@@ -77,12 +78,17 @@ def registry() -> Registry:
 
 @pytest.fixture
 def defaults() -> EngineDefaults:
-    return engine_defaults(load_settings(env="test"))
+    return EngineDefaults.from_settings(load_settings(env="test"))
 
 
 @pytest.fixture
 def jobs(pool: Pool, registry: Registry, defaults: EngineDefaults, clean_db: str) -> Jobs:
     return Jobs(pool, registry, defaults)
+
+
+@pytest.fixture
+def queues(pool: Pool, defaults: EngineDefaults, clean_db: str) -> Queues:
+    return Queues(pool, notify=defaults.notify)
 
 
 @pytest.fixture

@@ -55,8 +55,7 @@ def worker() -> None:
 
 
 async def _jobs() -> Any:
-    from conveyor.api.app import engine_defaults
-    from conveyor.engine.jobs import Jobs
+    from conveyor.engine.jobs import EngineDefaults, Jobs
     from conveyor.handlers import discover
     from conveyor.settings import Settings
     from conveyor.store.database import open_pool
@@ -65,7 +64,7 @@ async def _jobs() -> Any:
     assert settings.database_url, "CONVEYOR_DATABASE_URL must be set"
     pool = await open_pool(settings.database_url, size=2, name="bench-producer")
     await pool.wait()
-    return pool, Jobs(pool, discover(), engine_defaults(settings))
+    return pool, Jobs(pool, discover(), EngineDefaults.from_settings(settings))
 
 
 async def enqueue(count: int, batch: int) -> None:

@@ -119,8 +119,9 @@ class Stack:
     def create_admin_key(self) -> str:
         """An admin API key for the drill, issued directly in the database (as the CLI's
         `conveyor admin create-key` does)."""
+        from conveyor.store.api_keys import create_api_key
         from conveyor.store.database import open_pool
-        from conveyor.store.users import create_api_key, ensure_user
+        from conveyor.store.users import ensure_user
 
         async def issue() -> str:
             pool = await open_pool(self.database_url, size=1, name="conveyor-drill")

@@ -150,8 +150,7 @@ def seed(
     webhooks and jobs in every state with their history. Safe to run again."""
     from rich.progress import Progress
 
-    from conveyor.api.app import engine_defaults
-    from conveyor.engine.jobs import Jobs
+    from conveyor.engine.jobs import EngineDefaults, Jobs
     from conveyor.engine.schedules import Schedules
     from conveyor.handlers import discover
     from conveyor.seed import MAX_JOBS, SeedRefused
@@ -172,7 +171,7 @@ def seed(
         pool = await open_pool(url, size=2, name="conveyor-seed")
         try:
             await pool.wait()
-            engine = Jobs(pool, discover(), engine_defaults(s))
+            engine = Jobs(pool, discover(), EngineDefaults.from_settings(s))
             return await run_seed(
                 pool,
                 engine,
@@ -209,9 +208,10 @@ def create_key(
     name: Annotated[str, typer.Option(help="A label for the key.")] = "cli",
 ) -> None:
     """Issue an API key directly in the database and print it once."""
+    from conveyor.store.api_keys import create_api_key
     from conveyor.store.database import database_url, open_pool
     from conveyor.store.migrate import ensure_migrated
-    from conveyor.store.users import create_api_key, ensure_user
+    from conveyor.store.users import ensure_user
 
     if role not in ("admin", "operator", "viewer"):
         fail(f"--role must be admin, operator or viewer, not {role!r}", 2)

@@ -26,8 +26,10 @@ from rich.console import Console
 from conveyor.local_tls import ensure_local_tls
 from conveyor.settings import Settings
 from conveyor.store import migrate
+from conveyor.store.api_keys import authenticate, create_api_key
 from conveyor.store.database import database_url, open_pool
-from conveyor.store.users import authenticate, create_api_key, ensure_user, login, update_user
+from conveyor.store.sessions import login
+from conveyor.store.users import ensure_user, update_user
 
 console = Console(stderr=True)
 ADMIN_EMAIL = "admin@localhost"

@@ -17,9 +17,10 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from conveyor import flags
-from conveyor.api.app import create_app, engine_defaults
-from conveyor.engine.jobs import Jobs
+from conveyor.api.app import create_app
+from conveyor.engine.jobs import EngineDefaults, Jobs
 from conveyor.engine.maintenance import Leadership, Maintenance, MaintenanceConfig
+from conveyor.engine.scheduler import scheduler_loop
 from conveyor.engine.schedules import Schedules
 from conveyor.engine.worker import Worker, WorkerConfig, new_worker_id
 from conveyor.handlers import discover
@@ -199,7 +200,7 @@ def run_scheduler(settings: Settings, port: int, host: str) -> None:
     holder = new_worker_id()
 
     async def body(pool: Pool, stop: asyncio.Event) -> None:
-        jobs = Jobs(pool, discover(), engine_defaults(settings))
+        jobs = Jobs(pool, discover(), EngineDefaults.from_settings(settings))
         schedules = Schedules(jobs, misfire_grace=settings.misfire_grace_seconds)
         leadership = Leadership(pool, holder, ttl_seconds=max(10.0, settings.scheduler_tick_seconds * 5))
         maintenance = Maintenance(
@@ -217,24 +218,3 @@ def run_scheduler(settings: Settings, port: int, host: str) -> None:
 
     log.info("scheduler_starting", holder=holder)
     asyncio.run(_serve("scheduler", settings, url, port, host, body))
-
-
-async def scheduler_loop(
-    schedules: Schedules,
-    leadership: Leadership,
-    maintenance: Maintenance,
-    stop: asyncio.Event,
-    *,
-    tick: float,
-) -> None:
-    """Every tick: fire due schedules (every replica; the database keeps it exactly-once),
-    and, while leading, run maintenance."""
-    while not stop.is_set():
-        try:
-            await schedules.fire_due()
-            if await leadership.renew():
-                await maintenance.run_once()
-        except Exception as exc:  # database down: log, keep ticking, recover by itself
-            log.warning("scheduler_tick_failed", error=str(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), tick)

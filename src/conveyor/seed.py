@@ -15,18 +15,17 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from conveyor.engine.jobs import Jobs
 from conveyor.engine.models import JobSpec
+from conveyor.engine.queues import Queues
 from conveyor.engine.schedules import JobTemplate, Schedules, ScheduleSpec
-from conveyor.sqlfiles import Queries
 from conveyor.store import webhooks
-from conveyor.store.database import Pool
+from conveyor.store.database import Pool, execute, fetch_one
+from conveyor.store.queries import sql
 from conveyor.store.users import ensure_user
 
-sql = Queries(Path(__file__).parent / "store" / "sql")
 MAX_JOBS = 100_000
 BATCH = 1_000
 
@@ -128,8 +127,7 @@ async def seed(
     """Seed the database; ``progress`` is told how many jobs each step added."""
     if not 0 <= count <= MAX_JOBS:
         raise ValueError(f"--jobs must be between 0 and {MAX_JOBS:,}, not {count:,}")
-    async with pool.connection() as conn:
-        before = await (await conn.execute(sql("seed_state_of_database"), {})).fetchone()
+    before = await fetch_one(pool, sql("seed_state_of_database"))
     assert before is not None
     if production and (before["jobs"] or before["users"]) and not force:
         raise SeedRefused(
@@ -139,14 +137,14 @@ async def seed(
     report = SeedReport()
     owners = [await ensure_user(pool, email, role, name=name) for email, role, name in USERS]  # type: ignore[arg-type]
     report.users = len(owners)
+    queues = Queues(pool, notify=jobs.defaults.notify)
     for name, (concurrency, rate) in QUEUES.items():
-        await jobs.set_queue(
+        await queues.update(
             name, concurrency_limit=concurrency, set_limit=True, rate_limit=rate, set_rate=True
         )
     report.queues = len(QUEUES)
     for name, cron, timezone, template in SCHEDULES:
-        async with pool.connection() as conn:
-            found = await (await conn.execute(sql("seed_schedule_exists"), {"name": name})).fetchone()
+        found = await fetch_one(pool, sql("seed_schedule_exists"), name=name)
         if not (found and found["exists"]):
             await schedules.create(ScheduleSpec(name=name, cron=cron, timezone=timezone, job=template))
         report.schedules += 1
@@ -168,10 +166,7 @@ async def seed(
 
     # Last: a webhook made earlier would be sent the seeded jobs' deaths.
     for description, url, events in WEBHOOKS:
-        async with pool.connection() as conn:
-            found = await (
-                await conn.execute(sql("seed_webhook_exists"), {"description": description})
-            ).fetchone()
+        found = await fetch_one(pool, sql("seed_webhook_exists"), description=description)
         if not (found and found["exists"]):
             await webhooks.create(
                 pool,
@@ -189,9 +184,9 @@ async def _replay_lifecycle(pool: Pool, by_state: dict[str, list[int]]) -> None:
     """Walk each job from queued to its planned state the way workers would have."""
     ran = [i for state, ids in by_state.items() if state not in ("queued", "scheduled") for i in ids]
     async with pool.connection() as conn, conn.transaction():
-        await conn.execute(sql("seed_start"), {"ids": ran, "max_wait_seconds": 3.0})
+        await execute(conn, sql("seed_start"), ids=ran, max_wait_seconds=3.0)
         for state in ("succeeded", "dead", "cancelled", "retrying"):
             if ids := by_state.get(state):
-                await conn.execute(sql("seed_finish"), {"ids": ids, "state": state, "max_run_seconds": 4.0})
+                await execute(conn, sql("seed_finish"), ids=ids, state=state, max_run_seconds=4.0)
         everything = [i for ids in by_state.values() for i in ids]
-        await conn.execute(sql("seed_backdate"), {"ids": everything})
+        await execute(conn, sql("seed_backdate"), ids=everything)

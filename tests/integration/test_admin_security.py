@@ -25,16 +25,11 @@ from conveyor.admin.access_review import CSV_COLUMNS
 from conveyor.cli import app
 from conveyor.engine.maintenance import Maintenance, MaintenanceConfig
 from conveyor.settings import get_settings
+from conveyor.store.api_keys import authenticate, create_api_key, revoke_api_key
+from conveyor.store.audit import record_audit
 from conveyor.store.database import Pool
-from conveyor.store.users import (
-    authenticate,
-    authenticate_session,
-    create_api_key,
-    create_session,
-    create_user,
-    record_audit,
-    revoke_api_key,
-)
+from conveyor.store.sessions import authenticate_session, create_session
+from conveyor.store.users import create_user
 from tests.support import REPO, process_env
 
 

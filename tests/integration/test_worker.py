@@ -15,8 +15,9 @@ from conveyor.engine.jobs import Jobs, StateConflict
 from conveyor.engine.maintenance import Maintenance, MaintenanceConfig
 from conveyor.engine.models import Job, JobSpec
 from conveyor.engine.queries import sql
+from conveyor.engine.queues import Queues
 from conveyor.handlers import JobContext, Registry, discover
-from conveyor.store.database import Pool
+from conveyor.store.database import Pool, fetch_all
 from tests.support import eventually
 
 
@@ -39,18 +40,9 @@ async def finished(jobs: Jobs, job_id: int, state: str | None = None, timeout: f
 async def claim(
     pool: Pool, queue: str = "default", limit: int = 10, lease: float = 30, worker_id: str = "w1"
 ) -> list[dict[str, Any]]:
-    async with pool.connection() as conn:
-        return await (
-            await conn.execute(
-                sql("claim"),
-                {
-                    "queue": queue,
-                    "limit": limit,
-                    "worker_id": worker_id,
-                    "lease_seconds": lease,
-                },
-            )
-        ).fetchall()
+    return await fetch_all(
+        pool, sql("claim"), queue=queue, limit=limit, worker_id=worker_id, lease_seconds=lease
+    )
 
 
 async def test_job_runs_and_records_result_and_events(jobs: Jobs, start_worker: Any) -> None:
@@ -266,16 +258,18 @@ async def test_job_claimed_while_a_heartbeat_is_in_flight_is_not_taken_for_lost(
     assert (await finished(jobs, slow.id, timeout=10)).state == "succeeded"
 
 
-async def test_paused_queue_is_not_claimed_until_resumed(jobs: Jobs, pool: Pool) -> None:
-    await jobs.set_queue("default", paused=True)
+async def test_paused_queue_is_not_claimed_until_resumed(jobs: Jobs, queues: Queues, pool: Pool) -> None:
+    await queues.update("default", paused=True)
     await jobs.enqueue([JobSpec(type="noop")])
     assert await claim(pool) == []
-    await jobs.set_queue("default", paused=False)
+    await queues.update("default", paused=False)
     assert len(await claim(pool)) == 1
 
 
-async def test_concurrency_limit_holds_across_workers(jobs: Jobs, start_worker: Any, pool: Pool) -> None:
-    await jobs.set_queue("default", concurrency_limit=2, set_limit=True)
+async def test_concurrency_limit_holds_across_workers(
+    jobs: Jobs, queues: Queues, start_worker: Any, pool: Pool
+) -> None:
+    await queues.update("default", concurrency_limit=2, set_limit=True)
     results = await jobs.enqueue([JobSpec(type="sleep", payload={"seconds": 0.3})] * 8)
     for _ in range(3):
         start_worker(concurrency=5)
@@ -334,8 +328,10 @@ async def test_polling_alone_works_with_notify_off(jobs: Jobs, start_worker: Any
     await finished(jobs, job.id, "succeeded", timeout=10)
 
 
-async def test_queue_rate_limit_holds_across_workers(jobs: Jobs, start_worker: Any, pool: Pool) -> None:
-    await jobs.set_queue("default", rate_limit=10, set_rate=True)
+async def test_queue_rate_limit_holds_across_workers(
+    jobs: Jobs, queues: Queues, start_worker: Any, pool: Pool
+) -> None:
+    await queues.update("default", rate_limit=10, set_rate=True)
     results = await jobs.enqueue([JobSpec(type="noop")] * 30)
     for _ in range(2):
         start_worker(concurrency=20)

@@ -2,13 +2,6 @@
 audit-log export and verification, erasure of a user's personal data, credential rotation.
 
 The ``conveyor admin`` commands (``commands.py``) call these; each module keeps its SQL as named
-queries in ``sql/`` (the store's pattern), so the queries can be read and tested as SQL.
+queries in ``sql/`` (loaded by ``queries.py``, the store's pattern), so the queries can be read
+and tested as SQL.
 """
-
-from __future__ import annotations
-
-from pathlib import Path
-
-from conveyor.sqlfiles import Queries
-
-sql = Queries(Path(__file__).parent / "sql")

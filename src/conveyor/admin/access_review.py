@@ -13,12 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from conveyor.admin import sql
-from conveyor.store.database import Pool
+from conveyor.admin.queries import sql
+from conveyor.store.database import Pool, execute, fetch_all, fetch_one
 
 FORMATS = ("json", "csv")
 CSV_COLUMNS = (
@@ -73,11 +74,11 @@ def _findings_for_user(user: dict[str, Any], now: datetime, policy: ReviewPolicy
 async def build_review(pool: Pool, policy: ReviewPolicy) -> dict[str, Any]:
     """The review as plain data (times as datetimes); one snapshot (one transaction)."""
     async with pool.connection() as conn, conn.transaction():
-        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        now_row = await (await conn.execute(sql("database_now"))).fetchone()
-        users = await (await conn.execute(sql("review_users"))).fetchall()
-        keys = await (await conn.execute(sql("review_api_keys"))).fetchall()
-        sessions = await (await conn.execute(sql("review_sessions"))).fetchall()
+        await execute(conn, sql("read_only_snapshot"))
+        now_row = await fetch_one(conn, sql("database_now"))
+        users = await fetch_all(conn, sql("review_users"))
+        keys = await fetch_all(conn, sql("review_api_keys"))
+        sessions = await fetch_all(conn, sql("review_sessions"))
     assert now_row is not None
     now: datetime = now_row["now"]
     findings: list[dict[str, Any]] = []
@@ -119,55 +120,74 @@ def render_json(review: dict[str, Any]) -> str:
     return json.dumps(review, default=_text, indent=2) + "\n"
 
 
+def _user_status(user: dict[str, Any]) -> str:
+    return "erased" if user["erased_at"] else ("disabled" if user["disabled"] else "enabled")
+
+
+# Per kind of record: the review's list it comes from, and each CSV column's source — the name of
+# a field of the record, or a function of the record. Columns not named stay empty.
+_CSV_RECORDS: tuple[tuple[str, str, dict[str, str | Callable[[dict[str, Any]], str]]], ...] = (
+    (
+        "user",
+        "users",
+        {
+            "user_id": "id",
+            "email": "email",
+            "role": "role",
+            "disabled": "disabled",
+            "status": _user_status,
+            "created_at": "created_at",
+            "last_used_at": "last_key_use_at",
+            "last_sign_in_at": "last_sign_in_at",
+            "findings": "findings",
+        },
+    ),
+    (
+        "api_key",
+        "api_keys",
+        {
+            "user_id": "user_id",
+            "email": "owner_email",
+            "role": "owner_role",
+            "key_prefix": "prefix",
+            "key_name": "name",
+            "status": "status",
+            "created_at": "created_at",
+            "last_used_at": "last_used_at",
+            "expires_at": "expires_at",
+            "findings": "findings",
+        },
+    ),
+    (
+        "session",
+        "sessions",
+        {
+            "user_id": "user_id",
+            "email": "email",
+            "role": "role",
+            "status": lambda _: "live",
+            "created_at": "created_at",
+            "expires_at": "expires_at",
+            "ip": "ip",
+        },
+    ),
+)
+
+
 def render_csv(review: dict[str, Any]) -> str:
     """One table: a row per user, key and session (``record`` says which), findings in a column."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for u in review["users"]:
-        writer.writerow(
-            {
-                "record": "user",
-                "user_id": u["id"],
-                "email": u["email"],
-                "role": u["role"],
-                "disabled": u["disabled"],
-                "status": "erased" if u["erased_at"] else ("disabled" if u["disabled"] else "enabled"),
-                "created_at": _text(u["created_at"]),
-                "last_used_at": _text(u["last_key_use_at"]),
-                "last_sign_in_at": _text(u["last_sign_in_at"]),
-                "findings": _text(u["findings"]),
-            }
-        )
-    for k in review["api_keys"]:
-        writer.writerow(
-            {
-                "record": "api_key",
-                "user_id": k["user_id"],
-                "email": k["owner_email"],
-                "role": k["owner_role"],
-                "key_prefix": k["prefix"],
-                "key_name": k["name"],
-                "status": k["status"],
-                "created_at": _text(k["created_at"]),
-                "last_used_at": _text(k["last_used_at"]),
-                "expires_at": _text(k["expires_at"]),
-                "findings": _text(k["findings"]),
-            }
-        )
-    for s in review["sessions"]:
-        writer.writerow(
-            {
-                "record": "session",
-                "user_id": s["user_id"],
-                "email": s["email"],
-                "role": s["role"],
-                "status": "live",
-                "created_at": _text(s["created_at"]),
-                "expires_at": _text(s["expires_at"]),
-                "ip": s["ip"] or "",
-            }
-        )
+    for record, listed, columns in _CSV_RECORDS:
+        for row in review[listed]:
+            writer.writerow(
+                {"record": record}
+                | {
+                    column: _text(source(row) if callable(source) else row[source])
+                    for column, source in columns.items()
+                }
+            )
     return buffer.getvalue()
 
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from conveyor.admin import sql
-from conveyor.store.database import Pool
+from conveyor.admin.queries import sql
+from conveyor.store.database import Pool, execute, fetch_all
 
 GENESIS = "0" * 64
 FORMATS = ("jsonl", "csv")
@@ -51,12 +51,9 @@ async def entries(pool: Pool, since: datetime, until: datetime) -> AsyncIterator
     """Audit entries with ``since <= at < until`` in the order they were written."""
     after_id = 0
     while True:
-        async with pool.connection() as conn:
-            rows = await (
-                await conn.execute(
-                    sql("audit_range"), {"since": since, "until": until, "after_id": after_id, "limit": PAGE}
-                )
-            ).fetchall()
+        rows = await fetch_all(
+            pool, sql("audit_range"), since=since, until=until, after_id=after_id, limit=PAGE
+        )
         for row in rows:
             yield _plain(row)
         if len(rows) < PAGE:
@@ -126,15 +123,13 @@ async def prune(pool: Pool, older_than_seconds: float, batch: int = 10_000) -> i
         return 0
     deleted = 0
     while True:
-        async with pool.connection() as conn:
-            cur = await conn.execute(
-                sql("delete_old_audit"), {"older_than_seconds": older_than_seconds, "limit": batch}
-            )
-        deleted += cur.rowcount
-        if cur.rowcount < batch:
+        count = await execute(
+            pool, sql("delete_old_audit"), older_than_seconds=older_than_seconds, limit=batch
+        )
+        deleted += count
+        if count < batch:
             return deleted
 
 
 async def record_admin_action(pool: Pool, action: str, params: dict[str, Any]) -> None:
-    async with pool.connection() as conn:
-        await conn.execute(sql("record_admin_action"), {"action": action, "params": Jsonb(params)})
+    await execute(pool, sql("record_admin_action"), action=action, params=Jsonb(params))

@@ -13,8 +13,8 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from conveyor.admin import sql
-from conveyor.store.database import Pool
+from conveyor.admin.queries import sql
+from conveyor.store.database import Pool, execute, fetch_all, fetch_one
 
 
 class ErasureRefused(ValueError):
@@ -35,9 +35,9 @@ async def find_target(pool: Pool, *, email: str | None, user_id: int | None) -> 
         raise ErasureRefused("name the user with exactly one of --email or --id")
     async with pool.connection() as conn:
         if email is not None:
-            rows = await (await conn.execute(sql("users_matching_email"), {"email": email})).fetchall()
+            rows = await fetch_all(conn, sql("users_matching_email"), email=email)
         else:
-            rows = await (await conn.execute(sql("user_for_erasure"), {"id": user_id})).fetchall()
+            rows = await fetch_all(conn, sql("user_for_erasure"), id=user_id)
     if not rows:
         raise ErasureRefused(f"no user with {'email ' + repr(email) if email else f'id {user_id}'}")
     if len(rows) > 1:
@@ -52,8 +52,8 @@ async def find_target(pool: Pool, *, email: str | None, user_id: int | None) -> 
 async def erase(pool: Pool, target: Target) -> dict[str, Any]:
     """Pseudonymise ``target``; return what changed and what was left (created records)."""
     async with pool.connection() as conn, conn.transaction():
-        admins = await (await conn.execute(sql("lock_admins"))).fetchall()
-        user = await (await conn.execute(sql("user_for_erasure"), {"id": target.id})).fetchone()
+        admins = await fetch_all(conn, sql("lock_admins"))
+        user = await fetch_one(conn, sql("user_for_erasure"), id=target.id)
         if user is None:
             raise ErasureRefused(f"user {target.id} no longer exists")
         if user["erased_at"] is not None:
@@ -63,14 +63,13 @@ async def erase(pool: Pool, target: Target) -> dict[str, Any]:
                 f"user {target.id} is the last enabled admin: make another user admin first "
                 "(conveyor admin create-key --role admin, or PATCH /api/v1/users/{id})"
             )
-        keys = await (await conn.execute(sql("revoke_and_rename_user_keys"), {"id": target.id})).fetchone()
-        sessions = await (await conn.execute(sql("delete_user_sessions"), {"id": target.id})).fetchone()
-        addresses = await (await conn.execute(sql("forget_user_addresses"), {"id": target.id})).fetchone()
-        await conn.execute(sql("pseudonymise_user"), {"id": target.id})
-        left = await (await conn.execute(sql("records_created_by_user"), {"id": target.id})).fetchone()
-        await conn.execute(
-            sql("record_admin_action"),
-            {"action": "admin erase-user", "params": Jsonb({"user_id": target.id})},
+        keys = await fetch_one(conn, sql("revoke_and_rename_user_keys"), id=target.id)
+        sessions = await fetch_one(conn, sql("delete_user_sessions"), id=target.id)
+        addresses = await fetch_one(conn, sql("forget_user_addresses"), id=target.id)
+        await execute(conn, sql("pseudonymise_user"), id=target.id)
+        left = await fetch_one(conn, sql("records_created_by_user"), id=target.id)
+        await execute(
+            conn, sql("record_admin_action"), action="admin erase-user", params=Jsonb({"user_id": target.id})
         )
     assert keys is not None
     assert sessions is not None

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from conveyor.admin import sql
-from conveyor.store.database import Pool
-from conveyor.store.users import digest, new_key
+from conveyor.admin.queries import sql
+from conveyor.store.api_keys import issue_key
+from conveyor.store.database import Pool, fetch_one
 
 
 class RotationRefused(ValueError):
@@ -25,7 +25,7 @@ async def rotate_key(pool: Pool, prefix: str, overlap_seconds: float) -> tuple[d
     if overlap_seconds < 0:
         raise RotationRefused("--overlap must be 0 or more seconds")
     async with pool.connection() as conn, conn.transaction():
-        old = await (await conn.execute(sql("api_key_by_prefix"), {"prefix": prefix})).fetchone()
+        old = await fetch_one(conn, sql("api_key_by_prefix"), prefix=prefix)
         if old is None:
             raise RotationRefused(f"no API key with prefix {prefix!r}")
         if old["revoked_at"] is not None:
@@ -35,25 +35,10 @@ async def rotate_key(pool: Pool, prefix: str, overlap_seconds: float) -> tuple[d
                 f"API key {prefix} expired at {old['expires_at'].isoformat()}: issue a new key instead "
                 "(conveyor admin create-key)"
             )
-        new_prefix, secret = new_key()
-        new = await (
-            await conn.execute(
-                sql("issue_replacement_key"),
-                {
-                    "user_id": old["user_id"],
-                    "name": old["name"],
-                    "prefix": new_prefix,
-                    "secret_hash": digest(secret),
-                    "expires_at": old["expires_at"],
-                },
-            )
-        ).fetchone()
-        expiry = await (
-            await conn.execute(
-                sql("expire_key_after_overlap"), {"id": old["id"], "overlap_seconds": overlap_seconds}
-            )
-        ).fetchone()
-    assert new is not None
+        new, secret = await issue_key(conn, old["user_id"], old["name"], old["expires_at"])
+        expiry = await fetch_one(
+            conn, sql("expire_key_after_overlap"), id=old["id"], overlap_seconds=overlap_seconds
+        )
     assert expiry is not None
     return {
         **new,
@@ -65,10 +50,10 @@ async def rotate_key(pool: Pool, prefix: str, overlap_seconds: float) -> tuple[d
 
 async def revoke_key(pool: Pool, prefix: str) -> dict[str, Any]:
     async with pool.connection() as conn, conn.transaction():
-        old = await (await conn.execute(sql("api_key_by_prefix"), {"prefix": prefix})).fetchone()
+        old = await fetch_one(conn, sql("api_key_by_prefix"), prefix=prefix)
         if old is None:
             raise RotationRefused(f"no API key with prefix {prefix!r}")
-        row = await (await conn.execute(sql("revoke_key_now"), {"id": old["id"]})).fetchone()
+        row = await fetch_one(conn, sql("revoke_key_now"), id=old["id"])
     assert row is not None
     return {"prefix": prefix, "owner_email": old["owner_email"], "revoked_at": row["revoked_at"]}
 
@@ -78,10 +63,10 @@ async def end_sessions(pool: Pool, *, email: str | None) -> int:
     async with pool.connection() as conn:
         user_id = None
         if email is not None:
-            user = await (await conn.execute(sql("user_by_email_exact"), {"email": email})).fetchone()
+            user = await fetch_one(conn, sql("user_by_email_exact"), email=email)
             if user is None:
                 raise RotationRefused(f"no user with email {email!r}")
             user_id = user["id"]
-        row = await (await conn.execute(sql("end_sessions"), {"user_id": user_id})).fetchone()
+        row = await fetch_one(conn, sql("end_sessions"), user_id=user_id)
     assert row is not None
     return int(row["sessions"])

@@ -15,6 +15,7 @@ from conveyor.api.params import storable_query
 from conveyor.api.ratelimit import RateLimiter
 from conveyor.api.routes import analytics, jobs, schedules, sessions, users, webhooks
 from conveyor.engine.jobs import EngineDefaults, Jobs
+from conveyor.engine.queues import Queues
 from conveyor.engine.schedules import Schedules
 from conveyor.handlers import discover
 from conveyor.health import probes_router
@@ -25,15 +26,6 @@ from conveyor.store.migrate import startup_schema_check
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 DOCS_URL = "/api/docs"
-
-
-def engine_defaults(settings: Settings) -> EngineDefaults:
-    return EngineDefaults(
-        max_attempts=settings.default_max_attempts,
-        timeout_seconds=settings.default_timeout_seconds,
-        max_payload_bytes=settings.max_payload_bytes,
-        notify=settings.listen_notify,
-    )
 
 
 def create_app(settings: Settings, database_url: str) -> FastAPI:
@@ -55,7 +47,8 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.redis_url)
         app.state.login_limiter = RateLimiter(sessions.LOGIN_LIMIT, settings.redis_url)
         app.state.auth_failure_limiter = RateLimiter(settings.auth_failure_limit, settings.redis_url)
-        app.state.jobs = Jobs(pool, registry, engine_defaults(settings))
+        app.state.jobs = Jobs(pool, registry, EngineDefaults.from_settings(settings))
+        app.state.queues = Queues(pool, notify=settings.listen_notify)
         app.state.schedules = Schedules(
             app.state.jobs,
             misfire_grace=settings.misfire_grace_seconds,

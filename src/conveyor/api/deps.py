@@ -13,10 +13,13 @@ from conveyor.api.permissions import Permission, allowed
 from conveyor.api.problems import Problem
 from conveyor.api.ratelimit import RateLimiter
 from conveyor.engine.jobs import Jobs
+from conveyor.engine.queues import Queues
 from conveyor.engine.schedules import Schedules
 from conveyor.settings import Settings
+from conveyor.store.api_keys import authenticate
 from conveyor.store.database import Pool
-from conveyor.store.users import Principal, authenticate, authenticate_session
+from conveyor.store.sessions import authenticate_session
+from conveyor.store.users import Principal
 
 T = TypeVar("T")
 
@@ -38,6 +41,7 @@ def _from_app_state(name: str, kind: type[T]) -> Callable[[Request], Awaitable[T
 
 
 get_jobs = _from_app_state("jobs", Jobs)
+get_queues = _from_app_state("queues", Queues)
 get_schedules = _from_app_state("schedules", Schedules)
 get_settings = _from_app_state("settings", Settings)
 
@@ -179,6 +183,7 @@ def require(permission: Permission) -> Callable[..., Any]:
 
 
 JobsDep = Annotated[Jobs, Depends(get_jobs)]
+QueuesDep = Annotated[Queues, Depends(get_queues)]
 PoolDep = Annotated[Pool, Depends(get_pool)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SchedulesDep = Annotated[Schedules, Depends(get_schedules)]

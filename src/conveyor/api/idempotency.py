@@ -17,7 +17,6 @@ import json
 import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any
 
 import psycopg
@@ -31,11 +30,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conveyor.api.deps import PoolDep, get_principal
 from conveyor.api.problems import Problem
-from conveyor.sqlfiles import Queries
-from conveyor.store.database import Pool
+from conveyor.store.database import Pool, execute, fetch_one
+from conveyor.store.queries import sql
 from conveyor.store.users import Principal
 
-sql = Queries(Path(__file__).parents[1] / "store" / "sql")
 log = structlog.get_logger("conveyor.api")
 KEEP_SECONDS = 24 * 3600
 
@@ -89,10 +87,10 @@ def idempotent(replay: Replay) -> Any:
             "request_hash": request_hash,
         }
         async with pool.connection() as conn:
-            if await (await conn.execute(sql("reserve_idempotency_key"), params)).fetchone():
+            if await fetch_one(conn, sql("reserve_idempotency_key"), **params):
                 request.state.idempotency = (principal.user_id, idempotency_key, replay)
                 return
-            row = await (await conn.execute(sql("get_idempotent_request"), params)).fetchone()
+            row = await fetch_one(conn, sql("get_idempotent_request"), **params)
         if row is None:  # released by a failed first request a moment ago
             raise Problem(
                 409,
@@ -189,17 +187,15 @@ async def _settle(
         except (ValueError, LookupError, TypeError) as exc:  # a route whose Replay does not fit
             log.error("idempotency_reference_failed", route=scope.get("path"), error=repr(exc))
     pool: Pool = scope["app"].state.pool
-    async with pool.connection() as conn:
-        if created is not None:
-            await conn.execute(
-                sql("store_idempotent_result"),
-                {
-                    "user_id": user_id,
-                    "key": key,
-                    "status": status,
-                    "created": Jsonb(created),
-                    "location": location.decode() if location else None,
-                },
-            )
-        else:
-            await conn.execute(sql("release_idempotency_key"), {"user_id": user_id, "key": key})
+    if created is not None:
+        await execute(
+            pool,
+            sql("store_idempotent_result"),
+            user_id=user_id,
+            key=key,
+            status=status,
+            created=Jsonb(created),
+            location=location.decode() if location else None,
+        )
+    else:
+        await execute(pool, sql("release_idempotency_key"), user_id=user_id, key=key)

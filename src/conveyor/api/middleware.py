@@ -14,7 +14,7 @@ from opentelemetry import context, trace
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from conveyor.store.users import record_audit
+from conveyor.store.audit import record_audit
 from conveyor.telemetry import metrics
 from conveyor.telemetry.tracing import context_from
 

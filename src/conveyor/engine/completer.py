@@ -26,7 +26,7 @@ from psycopg.types.json import Jsonb
 
 from conveyor.engine.queries import sql
 from conveyor.engine.storable import describe, error_record
-from conveyor.store.database import Pool
+from conveyor.store.database import Pool, execute
 from conveyor.telemetry import metrics
 
 log = structlog.get_logger("conveyor.completer")
@@ -209,8 +209,7 @@ class Completer:
             "retry_in": [o.retry_in for o in batch],
             "worker_id": self.worker_id,
         }
-        async with self.pool.connection() as conn:
-            await conn.execute(sql("complete"), params)
+        await execute(self.pool, sql("complete"), **params)
 
 
 def _encoded_jsonb(text: bytes | None) -> Jsonb | None:

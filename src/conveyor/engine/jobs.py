@@ -13,8 +13,9 @@ from psycopg.types.json import Jsonb
 
 from conveyor.engine.models import Job, JobEvent, JobSpec
 from conveyor.engine.queries import sql
-from conveyor.handlers.registry import Registry
-from conveyor.store.database import Connection, Pool
+from conveyor.handlers import Registry
+from conveyor.settings import Settings
+from conveyor.store.database import Connection, Pool, fetch_all, fetch_one
 from conveyor.telemetry import metrics
 from conveyor.telemetry.tracing import current_trace_context
 
@@ -50,6 +51,15 @@ class EngineDefaults:
     timeout_seconds: float
     max_payload_bytes: int
     notify: bool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EngineDefaults:
+        return cls(
+            max_attempts=settings.default_max_attempts,
+            timeout_seconds=settings.default_timeout_seconds,
+            max_payload_bytes=settings.max_payload_bytes,
+            notify=settings.listen_notify,
+        )
 
 
 @dataclass(frozen=True)
@@ -174,10 +184,10 @@ class Jobs:
         keys: list[str | None],
         fingerprints: list[str | None],
     ) -> list[tuple[Job, bool]]:
-        inserted = await (await conn.execute(sql("enqueue"), params)).fetchall()
+        inserted = await fetch_all(conn, sql("enqueue"), **params)
         existing: dict[str, dict[str, Any]] = {}
         if wanted := [k for k in keys if k]:
-            rows = await (await conn.execute(sql("jobs_by_idempotency_keys"), {"keys": wanted})).fetchall()
+            rows = await fetch_all(conn, sql("jobs_by_idempotency_keys"), keys=wanted)
             existing = {row["idempotency_key"]: row for row in rows}
         new_ids = {row["id"] for row in inserted}
         keyless = iter(row for row in inserted if row["idempotency_key"] is None)
@@ -195,19 +205,16 @@ class Jobs:
         return results
 
     async def get(self, job_id: int) -> Job | None:
-        async with self.pool.connection() as conn:
-            row = await (await conn.execute(sql("get_job"), {"id": job_id})).fetchone()
+        row = await fetch_one(self.pool, sql("get_job"), id=job_id)
         return Job.from_row(row) if row else None
 
     async def get_many(self, job_ids: list[int]) -> dict[int, Job]:
         """The jobs that still exist among ``job_ids``, by id."""
-        async with self.pool.connection() as conn:
-            rows = await (await conn.execute(sql("get_jobs"), {"ids": job_ids})).fetchall()
+        rows = await fetch_all(self.pool, sql("get_jobs"), ids=job_ids)
         return {row["id"]: Job.from_row(row) for row in rows}
 
     async def events(self, job_id: int) -> list[JobEvent]:
-        async with self.pool.connection() as conn:
-            rows = await (await conn.execute(sql("job_events"), {"id": job_id})).fetchall()
+        rows = await fetch_all(self.pool, sql("job_events"), id=job_id)
         return [JobEvent.model_validate(row) for row in rows]
 
     async def page(
@@ -230,85 +237,40 @@ class Jobs:
             "created_after": created_after,
             "created_before": created_before,
         }
-        async with self.pool.connection() as conn:
-            rows = await (await conn.execute(sql("list_jobs"), params)).fetchall()
+        rows = await fetch_all(self.pool, sql("list_jobs"), **params)
         return [Job.from_row(row) for row in rows]
 
-    async def _act(self, query: str, job_id: int, action: str) -> Job:
+    async def _act(self, query: str, job_id: int, action: str, hint: str = "") -> dict[str, Any]:
+        """Run an action that applies to the job only in some states; the row it returns, or
+        JobNotFound / StateConflict (naming the state it is in) when it did not apply."""
         async with self.pool.connection() as conn:
-            row = await (
-                await conn.execute(sql(query), {"id": job_id, "notify": self.defaults.notify})
-            ).fetchone()
+            row = await fetch_one(conn, sql(query), id=job_id, notify=self.defaults.notify)
             if row:
-                return Job.from_row(row)
-            current = await (await conn.execute(sql("get_job"), {"id": job_id})).fetchone()
+                return row
+            current = await fetch_one(conn, sql("get_job"), id=job_id)
         if current is None:
             raise JobNotFound(f"job {job_id} does not exist")
-        raise StateConflict(f"cannot {action} job {job_id}: it is {current['state']}")
+        raise StateConflict(f"cannot {action} job {job_id}: it is {current['state']}{hint}")
 
     async def cancel(self, job_id: int) -> Job:
-        return await self._act("cancel", job_id, "cancel")
+        return Job.from_row(await self._act("cancel", job_id, "cancel"))
 
     async def retry(self, job_id: int) -> Job:
-        return await self._act("retry", job_id, "retry")
+        return Job.from_row(await self._act("retry", job_id, "retry"))
 
     async def delete(self, job_id: int) -> None:
-        async with self.pool.connection() as conn:
-            if await (await conn.execute(sql("delete_finished_job"), {"id": job_id})).fetchone():
-                return
-            current = await (await conn.execute(sql("get_job"), {"id": job_id})).fetchone()
-        if current is None:
-            raise JobNotFound(f"job {job_id} does not exist")
-        raise StateConflict(f"cannot delete job {job_id}: it is {current['state']}; cancel it first")
+        await self._act("delete_finished_job", job_id, "delete", "; cancel it first")
 
     async def purge_dead(
         self, *, queue: str | None, type: str | None, finished_before: datetime | None
     ) -> int:
         params = {"queue": queue, "type": type, "finished_before": finished_before}
-        async with self.pool.connection() as conn:
-            row = await (await conn.execute(sql("purge_dead"), params)).fetchone()
+        row = await fetch_one(self.pool, sql("purge_dead"), **params)
         return int(row["jobs"]) if row else 0
-
-    async def queues(self) -> list[dict[str, Any]]:
-        async with self.pool.connection() as conn:
-            return await (await conn.execute(sql("queue_overview"))).fetchall()
-
-    async def workers(self, within_seconds: float) -> list[dict[str, Any]]:
-        """Workers that announced themselves within ``within_seconds``."""
-        async with self.pool.connection() as conn:
-            return await (
-                await conn.execute(sql("live_workers"), {"within_seconds": within_seconds})
-            ).fetchall()
 
     async def replay_dead(
         self, *, queue: str | None = None, type: str | None = None, limit: int = 1000
     ) -> list[int]:
         params = {"queue": queue, "type": type, "limit": limit, "notify": self.defaults.notify}
-        async with self.pool.connection() as conn:
-            rows = await (await conn.execute(sql("replay_dead"), params)).fetchall()
+        rows = await fetch_all(self.pool, sql("replay_dead"), **params)
         return [row["id"] for row in rows]
-
-    async def set_queue(
-        self,
-        name: str,
-        *,
-        paused: bool | None = None,
-        concurrency_limit: int | None = None,
-        set_limit: bool = False,
-        rate_limit: float | None = None,
-        set_rate: bool = False,
-    ) -> dict[str, Any]:
-        params = {
-            "name": name,
-            "paused": paused,
-            "concurrency_limit": concurrency_limit,
-            "set_limit": set_limit,
-            "rate_limit": rate_limit,
-            "set_rate": set_rate,
-        }
-        async with self.pool.connection() as conn:
-            row = await (await conn.execute(sql("upsert_queue"), params)).fetchone()
-            if paused is False and self.defaults.notify:
-                await conn.execute(sql("wake_queue"), {"queue": name})
-        assert row is not None
-        return row

@@ -17,8 +17,8 @@ import structlog
 
 from conveyor.admin.audit import prune as prune_audit_log
 from conveyor.engine.queries import sql
-from conveyor.store.database import Pool
-from conveyor.store.users import expire_short_lived_state
+from conveyor.store.database import Pool, execute, fetch_all, fetch_one
+from conveyor.store.sessions import expire_short_lived_state
 from conveyor.telemetry import metrics
 
 log = structlog.get_logger("conveyor.maintenance")
@@ -43,24 +43,15 @@ class Leadership:
 
     async def renew(self) -> bool:
         """Take the lease if free or expired, keep it if ours; True while we lead."""
-        async with self.pool.connection() as conn:
-            row = await (
-                await conn.execute(
-                    sql("acquire_leadership"),
-                    {
-                        "name": LEADERSHIP,
-                        "holder": self.holder,
-                        "ttl_seconds": self.ttl,
-                    },
-                )
-            ).fetchone()
+        row = await fetch_one(
+            self.pool, sql("acquire_leadership"), name=LEADERSHIP, holder=self.holder, ttl_seconds=self.ttl
+        )
         leading = row is not None
         metrics.is_leader.set(1 if leading else 0)
         return leading
 
     async def resign(self) -> None:
-        async with self.pool.connection() as conn:
-            await conn.execute(sql("resign_leadership"), {"name": LEADERSHIP, "holder": self.holder})
+        await execute(self.pool, sql("resign_leadership"), name=LEADERSHIP, holder=self.holder)
         metrics.is_leader.set(0)
 
 
@@ -87,32 +78,18 @@ class Maintenance:
         return done
 
     async def rescue(self) -> int:
-        async with self.pool.connection() as conn:
-            rows = await (
-                await conn.execute(
-                    sql("rescue_expired"),
-                    {
-                        "limit": self.config.batch,
-                        "notify": self.config.notify,
-                    },
-                )
-            ).fetchall()
+        rows = await fetch_all(
+            self.pool, sql("rescue_expired"), limit=self.config.batch, notify=self.config.notify
+        )
         if rows:
             log.warning("leases_expired", jobs=len(rows), ids=[r["id"] for r in rows[:20]])
             metrics.maintenance_rows.labels("rescue").inc(len(rows))
         return len(rows)
 
     async def promote(self) -> int:
-        async with self.pool.connection() as conn:
-            row = await (
-                await conn.execute(
-                    sql("promote_due"),
-                    {
-                        "limit": self.config.batch * 10,
-                        "notify": self.config.notify,
-                    },
-                )
-            ).fetchone()
+        row = await fetch_one(
+            self.pool, sql("promote_due"), limit=self.config.batch * 10, notify=self.config.notify
+        )
         promoted = int(row["promoted"]) if row else 0
         metrics.maintenance_rows.labels("promote").inc(promoted)
         return promoted
@@ -126,17 +103,13 @@ class Maintenance:
             if retention <= 0:
                 continue
             while True:
-                async with self.pool.connection() as conn:
-                    row = await (
-                        await conn.execute(
-                            sql("delete_finished"),
-                            {
-                                "states": states,
-                                "older_than_seconds": retention,
-                                "limit": self.config.batch * 10,
-                            },
-                        )
-                    ).fetchone()
+                row = await fetch_one(
+                    self.pool,
+                    sql("delete_finished"),
+                    states=states,
+                    older_than_seconds=retention,
+                    limit=self.config.batch * 10,
+                )
                 count = int(row["jobs"]) if row else 0
                 deleted += count
                 if count < self.config.batch * 10:
@@ -151,8 +124,8 @@ class Maintenance:
 
     async def export_queue_stats(self) -> None:
         async with self.pool.connection() as conn:
-            stats = await (await conn.execute(sql("queue_stats"))).fetchall()
-            running = await (await conn.execute(sql("running_counts"))).fetchall()
+            stats = await fetch_all(conn, sql("queue_stats"))
+            running = await fetch_all(conn, sql("running_counts"))
         metrics.queue_depth.clear()
         metrics.queue_oldest_due_age.clear()
         metrics.jobs_running.clear()

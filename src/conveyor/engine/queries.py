@@ -2,6 +2,6 @@
 
 from pathlib import Path
 
-from conveyor.sqlfiles import Queries
+from conveyor.store.queries import Queries
 
 sql = Queries(Path(__file__).parent / "sql")

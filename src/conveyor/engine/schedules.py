@@ -23,7 +23,7 @@ from conveyor.engine.models import Job, JobSpec
 from conveyor.engine.queries import sql
 from conveyor.inputs import InputModel
 from conveyor.quota import QuotaExceeded
-from conveyor.store.database import Connection
+from conveyor.store.database import Connection, execute, fetch_all, fetch_one
 from conveyor.telemetry import metrics
 
 log = structlog.get_logger("conveyor.schedules")
@@ -105,15 +105,15 @@ class Schedules:
         async with self.pool.connection() as conn, conn.transaction():
             if created_by is not None and self.max_per_user is not None:
                 await self._check_quota(conn, created_by)
-            row = await (await conn.execute(sql("insert_schedule"), params)).fetchone()
+            row = await fetch_one(conn, sql("insert_schedule"), **params)
         if row is None:
             raise ScheduleRejected([{"field": "name", "message": f"a schedule named {spec.name!r} exists"}])
         return Schedule.model_validate(row)
 
     async def _check_quota(self, conn: Connection, user_id: int) -> None:
         assert self.max_per_user is not None
-        await conn.execute(sql("lock_user_for_schedules"), {"user_id": user_id})
-        row = await (await conn.execute(sql("count_user_schedules"), {"user_id": user_id})).fetchone()
+        await execute(conn, sql("lock_user_for_schedules"), user_id=user_id)
+        row = await fetch_one(conn, sql("count_user_schedules"), user_id=user_id)
         if row is not None and row["schedules"] >= self.max_per_user:
             raise QuotaExceeded("schedules", self.max_per_user, "CONVEYOR_MAX_SCHEDULES_PER_USER")
 
@@ -141,7 +141,7 @@ class Schedules:
         }
         async with self.pool.connection() as conn:
             try:
-                row = await (await conn.execute(sql("update_schedule"), params)).fetchone()
+                row = await fetch_one(conn, sql("update_schedule"), **params)
             except psycopg.errors.UniqueViolation:
                 raise ScheduleRejected(
                     [{"field": "name", "message": f"a schedule named {spec.name!r} exists"}]
@@ -158,20 +158,15 @@ class Schedules:
         return job
 
     async def get(self, schedule_id: int) -> Schedule | None:
-        async with self.pool.connection() as conn:
-            row = await (await conn.execute(sql("get_schedule"), {"id": schedule_id})).fetchone()
+        row = await fetch_one(self.pool, sql("get_schedule"), id=schedule_id)
         return Schedule.model_validate(row) if row else None
 
     async def page(self, *, after_id: int | None = None, limit: int = 50) -> list[Schedule]:
-        async with self.pool.connection() as conn:
-            rows = await (
-                await conn.execute(sql("list_schedules"), {"after_id": after_id, "limit": limit})
-            ).fetchall()
+        rows = await fetch_all(self.pool, sql("list_schedules"), after_id=after_id, limit=limit)
         return [Schedule.model_validate(r) for r in rows]
 
     async def delete(self, schedule_id: int) -> bool:
-        async with self.pool.connection() as conn:
-            row = await (await conn.execute(sql("delete_schedule"), {"id": schedule_id})).fetchone()
+        row = await fetch_one(self.pool, sql("delete_schedule"), id=schedule_id)
         return row is not None
 
     def _fire_times(self, row: dict[str, Any], now: datetime) -> tuple[list[datetime], datetime, int]:
@@ -195,9 +190,7 @@ class Schedules:
         now = now or datetime.now(UTC)
         fired = 0
         async with self.pool.connection() as conn, conn.transaction():
-            rows = await (
-                await conn.execute(sql("lock_due_schedules"), {"now": now, "limit": limit})
-            ).fetchall()
+            rows = await fetch_all(conn, sql("lock_due_schedules"), now=now, limit=limit)
             specs: list[JobSpec] = []
             fires: list[ScheduleFire | None] = []
             for row in rows:
@@ -223,13 +216,12 @@ class Schedules:
                     specs.append(template.model_copy(update={"run_at": fire_time}))
                     fires.append(ScheduleFire(row["id"], fire_time))
                     metrics.schedule_lag.observe(max(0.0, (now - fire_time).total_seconds()))
-                await conn.execute(
+                await execute(
+                    conn,
                     sql("advance_schedule"),
-                    {
-                        "id": row["id"],
-                        "next_fire_at": next_fire,
-                        "last_fire_at": times[-1] if times else None,
-                    },
+                    id=row["id"],
+                    next_fire_at=next_fire,
+                    last_fire_at=times[-1] if times else None,
                 )
             if specs:
                 results = await self.jobs.enqueue(specs, fires=fires, conn=conn)

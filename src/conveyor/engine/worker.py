@@ -28,15 +28,8 @@ from conveyor.engine.completer import Completer, Outcome
 from conveyor.engine.notifier import listen
 from conveyor.engine.queries import sql
 from conveyor.engine.storable import UnstorableResult, describe, encode_result, error_record
-from conveyor.handlers.registry import (
-    JobContext,
-    JobError,
-    PayloadError,
-    PermanentError,
-    Registry,
-    UnknownJobType,
-)
-from conveyor.store.database import Pool
+from conveyor.handlers import JobContext, JobError, PayloadError, PermanentError, Registry, UnknownJobType
+from conveyor.store.database import Pool, execute, fetch_all, fetch_one
 from conveyor.telemetry import metrics
 from conveyor.telemetry.tracing import context_from, tracer
 
@@ -142,17 +135,13 @@ class Worker:
 
     async def _release(self, ids: list[int]) -> None:
         try:
-            async with self.pool.connection() as conn:
-                rows = await (
-                    await conn.execute(
-                        sql("release"),
-                        {
-                            "ids": ids,
-                            "worker_id": self.worker_id,
-                            "notify": bool(self.config.listen_url),
-                        },
-                    )
-                ).fetchall()
+            rows = await fetch_all(
+                self.pool,
+                sql("release"),
+                ids=ids,
+                worker_id=self.worker_id,
+                notify=bool(self.config.listen_url),
+            )
             log.info("jobs_released", count=len(rows))
         except Exception as exc:  # the leases expire and the rescuer returns them instead
             log.error("release_failed", error=str(exc), count=len(ids))
@@ -212,7 +201,7 @@ class Worker:
         limited = set()
         async with self.pool.connection() as conn:
             for queue in self.config.queues:
-                row = await (await conn.execute(sql("queue_limit"), {"queue": queue})).fetchone()
+                row = await fetch_one(conn, sql("queue_limit"), queue=queue)
                 if row and (row["concurrency_limit"] is not None or row["rate_limit"] is not None):
                     limited.add(queue)
         self._limited_queues = limited
@@ -226,11 +215,11 @@ class Worker:
         }
         async with self.pool.connection() as conn:
             if queue not in self._limited_queues:
-                return await (await conn.execute(sql("claim"), params)).fetchall()
+                return await fetch_all(conn, sql("claim"), **params)
             async with conn.transaction():
-                await conn.execute(sql("lock_queue"), {"queue": queue})
-                claimed = await (await conn.execute(sql("claim"), params)).fetchall()
-                await conn.execute(sql("spend_queue_tokens"), {"queue": queue, "claimed": len(claimed)})
+                await execute(conn, sql("lock_queue"), queue=queue)
+                claimed = await fetch_all(conn, sql("claim"), **params)
+                await execute(conn, sql("spend_queue_tokens"), queue=queue, claimed=len(claimed))
                 return claimed
 
     # -- executor ----------------------------------------------------------------------------
@@ -374,7 +363,7 @@ class Worker:
         # Presence is for people looking at the console: never worth failing a worker over.
         try:
             async with self.pool.connection(timeout=2) as conn:
-                await conn.execute(sql(query), params)
+                await execute(conn, sql(query), **params)
         except Exception as exc:
             log.warning("presence_failed", error=str(exc))
 
@@ -391,17 +380,13 @@ class Worker:
             if not ids:
                 continue
             try:
-                async with self.pool.connection() as conn:
-                    rows = await (
-                        await conn.execute(
-                            sql("heartbeat"),
-                            {
-                                "ids": ids,
-                                "worker_id": self.worker_id,
-                                "lease_seconds": self.config.lease_seconds,
-                            },
-                        )
-                    ).fetchall()
+                rows = await fetch_all(
+                    self.pool,
+                    sql("heartbeat"),
+                    ids=ids,
+                    worker_id=self.worker_id,
+                    lease_seconds=self.config.lease_seconds,
+                )
             except Exception as exc:
                 log.warning("heartbeat_failed", error=str(exc))
                 continue

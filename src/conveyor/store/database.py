@@ -1,8 +1,14 @@
-"""Where the database is (embedded or external) and the async connection pool every process uses."""
+"""Where the database is (embedded or external), the async connection pool every process uses,
+and the one way code runs a statement: ``fetch_one``, ``fetch_all`` and ``execute``, given a pool
+(one statement on a connection of its own) or a connection (inside the caller's transaction),
+the SQL text of a named query (``sql("name")`` from the ``queries.py`` beside its folder), and
+its parameters by name."""
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +17,13 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from conveyor.settings import Settings, require_database_url, rotating_secret
+from conveyor.store.queries import sql
 from conveyor.telemetry.metrics import pools
 
-Connection = psycopg.AsyncConnection[dict[str, Any]]
+Row = dict[str, Any]
+Connection = psycopg.AsyncConnection[Row]
 Pool = AsyncConnectionPool[Connection]
+Database = Pool | Connection
 
 
 def embedded_data_dir(settings: Settings) -> Path:
@@ -78,11 +87,35 @@ async def open_pool(
 async def check_database(pool: Pool, expected_revision: str) -> None:
     """Readiness: the database answers within a short deadline and has the expected schema."""
     async with pool.connection(timeout=2) as conn:
-        row = await (
-            await conn.execute("SELECT (SELECT version_num FROM conveyor.alembic_version) AS revision")
-        ).fetchone()
+        row = await fetch_one(conn, sql("schema_revision"))
     revision = row["revision"] if row else None
     if revision != expected_revision:
         raise RuntimeError(
             f"database schema is at revision {revision}, need {expected_revision}: run `conveyor migrate`"
         )
+
+
+@asynccontextmanager
+async def _connection(db: Database) -> AsyncIterator[Connection]:
+    if isinstance(db, AsyncConnectionPool):
+        async with db.connection() as conn:
+            yield conn
+    else:
+        yield db
+
+
+async def fetch_one(db: Database, query: str, /, **params: Any) -> Row | None:
+    """The first row the statement returns, or None."""
+    async with _connection(db) as conn:
+        return await (await conn.execute(query, params)).fetchone()
+
+
+async def fetch_all(db: Database, query: str, /, **params: Any) -> list[Row]:
+    async with _connection(db) as conn:
+        return await (await conn.execute(query, params)).fetchall()
+
+
+async def execute(db: Database, query: str, /, **params: Any) -> int:
+    """Run a statement for its effect; return how many rows it touched (rows it returns are dropped)."""
+    async with _connection(db) as conn:
+        return (await conn.execute(query, params)).rowcount

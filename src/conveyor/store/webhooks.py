@@ -9,31 +9,22 @@ from __future__ import annotations
 
 import base64
 import secrets
-from pathlib import Path
 from typing import Any
 
-from conveyor.sqlfiles import Queries
-from conveyor.store.database import Pool
-
-sql = Queries(Path(__file__).parent / "sql")
+from conveyor.store.database import Pool, fetch_all, fetch_one
+from conveyor.store.queries import sql
 
 
 def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-async def _one(pool: Pool, query: str, **params: Any) -> dict[str, Any] | None:
-    async with pool.connection() as conn:
-        row: dict[str, Any] | None = await (await conn.execute(sql(query), params)).fetchone()
-    return row
-
-
 async def create(
     pool: Pool, *, url: str, events: list[str], description: str | None, enabled: bool, created_by: int | None
 ) -> dict[str, Any]:
-    row = await _one(
+    row = await fetch_one(
         pool,
-        "create_webhook",
+        sql("create_webhook"),
         url=url,
         events=events,
         description=description,
@@ -46,18 +37,17 @@ async def create(
 
 
 async def get(pool: Pool, endpoint_id: int) -> dict[str, Any] | None:
-    return await _one(pool, "get_webhook", id=endpoint_id)
+    return await fetch_one(pool, sql("get_webhook"), id=endpoint_id)
 
 
 async def all_endpoints(pool: Pool) -> list[dict[str, Any]]:
-    async with pool.connection() as conn:
-        return await (await conn.execute(sql("list_webhooks"))).fetchall()
+    return await fetch_all(pool, sql("list_webhooks"))
 
 
 async def update(pool: Pool, endpoint_id: int, changes: dict[str, Any]) -> dict[str, Any] | None:
-    return await _one(
+    return await fetch_one(
         pool,
-        "update_webhook",
+        sql("update_webhook"),
         id=endpoint_id,
         url=changes.get("url"),
         events=changes.get("events"),
@@ -68,28 +58,24 @@ async def update(pool: Pool, endpoint_id: int, changes: dict[str, Any]) -> dict[
 
 
 async def delete(pool: Pool, endpoint_id: int) -> bool:
-    return await _one(pool, "delete_webhook", id=endpoint_id) is not None
+    return await fetch_one(pool, sql("delete_webhook"), id=endpoint_id) is not None
 
 
 async def rotate_secret(pool: Pool, endpoint_id: int, grace_seconds: float) -> dict[str, Any] | None:
-    return await _one(
-        pool, "rotate_webhook_secret", id=endpoint_id, secret=new_secret(), grace_seconds=grace_seconds
+    return await fetch_one(
+        pool, sql("rotate_webhook_secret"), id=endpoint_id, secret=new_secret(), grace_seconds=grace_seconds
     )
 
 
 async def deliveries(
     pool: Pool, endpoint_id: int, *, before_id: int | None, limit: int
 ) -> list[dict[str, Any]]:
-    async with pool.connection() as conn:
-        return await (
-            await conn.execute(
-                sql("webhook_deliveries"),
-                {"endpoint_id": endpoint_id, "before_id": before_id, "limit": limit},
-            )
-        ).fetchall()
+    return await fetch_all(
+        pool, sql("webhook_deliveries"), endpoint_id=endpoint_id, before_id=before_id, limit=limit
+    )
 
 
 async def enqueue_test(pool: Pool, endpoint_id: int) -> dict[str, Any]:
-    row = await _one(pool, "enqueue_test_delivery", endpoint_id=endpoint_id)
+    row = await fetch_one(pool, sql("enqueue_test_delivery"), endpoint_id=endpoint_id)
     assert row is not None
     return row

@@ -25,3 +25,7 @@ ORDER BY s.created_at;
 
 -- name: database_now
 SELECT now() AS now;
+
+-- name: read_only_snapshot
+-- First in the review's transaction: every query after it reads the same snapshot.
+SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY;

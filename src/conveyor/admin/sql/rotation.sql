@@ -5,11 +5,6 @@ FROM conveyor.api_keys k JOIN conveyor.users u ON u.id = k.user_id
 WHERE k.prefix = %(prefix)s
 FOR UPDATE OF k;
 
--- name: issue_replacement_key
-INSERT INTO conveyor.api_keys (user_id, name, prefix, secret_hash, expires_at)
-VALUES (%(user_id)s, %(name)s, %(prefix)s, %(secret_hash)s, %(expires_at)s)
-RETURNING id, user_id, name, prefix, created_at, expires_at;
-
 -- name: expire_key_after_overlap
 -- The old key keeps working for the overlap (never longer than it would have anyway).
 UPDATE conveyor.api_keys

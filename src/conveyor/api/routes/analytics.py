@@ -13,6 +13,7 @@ from conveyor.api.deps import CanReadAnalytics, PoolDep
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import QUEUE_PATTERN
 from conveyor.engine.queries import sql
+from conveyor.store.database import fetch_all
 
 router = APIRouter(prefix=API_PREFIX, tags=["analytics"], responses=PROBLEM_RESPONSES)
 MAX_WINDOW = timedelta(days=31)
@@ -114,8 +115,8 @@ async def analytics(
         )
     params = {"since": since, "until": until, "queue": queue, "type": type, "bucket_seconds": bucket}
     async with pool.connection() as conn:
-        rows = await (await conn.execute(sql("analytics_by_queue_type"), params)).fetchall()
-        series = await (await conn.execute(sql("analytics_series"), params)).fetchall()
+        rows = await fetch_all(conn, sql("analytics_by_queue_type"), **params)
+        series = await fetch_all(conn, sql("analytics_series"), **params)
     seconds = window.total_seconds()
     return Analytics(
         since=since,

@@ -18,6 +18,7 @@ from conveyor.api.deps import (
     CanWriteJobs,
     CanWriteQueues,
     JobsDep,
+    QueuesDep,
     SettingsDep,
 )
 from conveyor.api.destinations import refuse_private_http_targets
@@ -266,8 +267,8 @@ async def replay_dead_letter(filters: ReplayFilter, jobs: JobsDep, _: CanWriteJo
 
 
 @router.get("/queues", response_model=list[QueueStats], tags=["queues"])
-async def list_queues(jobs: JobsDep, _: CanReadQueues) -> list[QueueStats]:
-    return [QueueStats.model_validate(row) for row in await jobs.queues()]
+async def list_queues(queues: QueuesDep, _: CanReadQueues) -> list[QueueStats]:
+    return [QueueStats.model_validate(row) for row in await queues.overview()]
 
 
 class WorkerInfo(BaseModel):
@@ -284,9 +285,9 @@ WORKER_SILENCE_SECONDS = 15.0
 
 
 @router.get("/workers", response_model=list[WorkerInfo], tags=["queues"])
-async def list_workers(jobs: JobsDep, _: CanReadQueues) -> list[WorkerInfo]:
+async def list_workers(queues: QueuesDep, _: CanReadQueues) -> list[WorkerInfo]:
     """Running workers, their slots and how many are busy (as of each one's last announcement)."""
-    return [WorkerInfo.model_validate(row) for row in await jobs.workers(WORKER_SILENCE_SECONDS)]
+    return [WorkerInfo.model_validate(row) for row in await queues.workers(WORKER_SILENCE_SECONDS)]
 
 
 QueuePath = Annotated[str, Path(pattern=QUEUE_PATTERN)]
@@ -294,11 +295,11 @@ QueuePath = Annotated[str, Path(pattern=QUEUE_PATTERN)]
 
 @router.patch("/queues/{name}", response_model=Queue, tags=["queues"])
 async def update_queue(
-    name: QueuePath, update: QueueUpdate, jobs: JobsDep, _: CanWriteQueues, response: Response
+    name: QueuePath, update: QueueUpdate, queues: QueuesDep, _: CanWriteQueues, response: Response
 ) -> Queue:
     if "paused" in update.model_fields_set:
         announce_deprecation(response, PAUSED_FIELD_SUNSET, successor=f"{API_PREFIX}/queues/{name}/pause")
-    row = await jobs.set_queue(
+    row = await queues.update(
         name,
         paused=update.paused,
         concurrency_limit=update.concurrency_limit,
@@ -310,10 +311,10 @@ async def update_queue(
 
 
 @router.post("/queues/{name}/pause", response_model=Queue, tags=["queues"])
-async def pause_queue(name: QueuePath, jobs: JobsDep, _: CanWriteQueues) -> Queue:
-    return Queue.model_validate(await jobs.set_queue(name, paused=True))
+async def pause_queue(name: QueuePath, queues: QueuesDep, _: CanWriteQueues) -> Queue:
+    return Queue.model_validate(await queues.update(name, paused=True))
 
 
 @router.post("/queues/{name}/resume", response_model=Queue, tags=["queues"])
-async def resume_queue(name: QueuePath, jobs: JobsDep, _: CanWriteQueues) -> Queue:
-    return Queue.model_validate(await jobs.set_queue(name, paused=False))
+async def resume_queue(name: QueuePath, queues: QueuesDep, _: CanWriteQueues) -> Queue:
+    return Queue.model_validate(await queues.update(name, paused=False))

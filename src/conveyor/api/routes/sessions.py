@@ -32,7 +32,7 @@ from conveyor.api.ratelimit import RateLimiter
 from conveyor.api.routes.users import EMAIL_PATTERN, User
 from conveyor.inputs import InputModel
 from conveyor.settings import Settings
-from conveyor.store import users
+from conveyor.store import sessions, users
 
 router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=PROBLEM_RESPONSES)
 # Per email address: slows password guessing without letting anyone lock a user out for long.
@@ -56,7 +56,7 @@ async def _start_session(
     request: Request, response: Response, pool: PoolDep, settings: Settings, user_id: int
 ) -> tuple[str, datetime]:
     """Create a session and set its cookie on ``response``; return (CSRF token, expiry)."""
-    session_id, csrf, expires_at = await users.create_session(
+    session_id, csrf, expires_at = await sessions.create_session(
         pool,
         user_id,
         settings.session_ttl_seconds,
@@ -87,7 +87,7 @@ async def sign_in(
     email = body.email.lower()
     await refuse_while_failing(request)
     await enforce_rate_limit(request, f"login:{email}", _login_limiter(request))
-    user = await users.login(pool, email, body.password)
+    user = await sessions.login(pool, email, body.password)
     if user is None:
         await count_failure(request)
         raise Problem(401, "wrong email or password", slug="unauthenticated")
@@ -98,7 +98,7 @@ async def sign_in(
 @router.get("/sessions/current", response_model=Session)
 async def current_session(request: Request, pool: PoolDep, principal: Self) -> Session:
     """The signed-in session (for a console page to recover its CSRF token after a reload)."""
-    found = await users.authenticate_session(pool, request.cookies.get(SESSION_COOKIE, ""))
+    found = await sessions.authenticate_session(pool, request.cookies.get(SESSION_COOKIE, ""))
     if found is None:
         raise Problem(404, "no session: this request was not made with a session cookie", slug="not-found")
     session, expires_at = found
@@ -110,7 +110,7 @@ async def current_session(request: Request, pool: PoolDep, principal: Self) -> S
 async def sign_out(request: Request, pool: PoolDep, settings: SettingsDep, _: Self) -> Response:
     response = Response(status_code=204)
     if session_id := request.cookies.get(SESSION_COOKIE):
-        await users.end_session(pool, session_id)
+        await sessions.end_session(pool, session_id)
     response.delete_cookie(
         SESSION_COOKIE, path="/", secure=settings.cookie_secure, httponly=True, samesite="lax"
     )
@@ -148,7 +148,7 @@ async def oidc_start(
         pending = await client.begin()
     except (OidcError, httpx.HTTPError) as exc:
         raise Problem(503, f"identity provider unavailable: {exc}", slug="oidc-unavailable") from None
-    await users.start_oidc_login(
+    await sessions.start_oidc_login(
         pool,
         state=pending.state,
         nonce=pending.nonce,
@@ -170,7 +170,7 @@ async def oidc_callback(
 ) -> RedirectResponse:
     """Where the identity provider sends the browser back: verify, then start a session."""
     client = _oidc(settings)
-    pending = await users.finish_oidc_login(pool, state)
+    pending = await sessions.finish_oidc_login(pool, state)
     if pending is None:
         raise Problem(400, "unknown or expired sign-in attempt: start again", slug="oidc-failed")
     if error or not code:
@@ -182,7 +182,7 @@ async def oidc_callback(
     except OidcError as exc:
         raise Problem(400, str(exc), slug="oidc-failed") from None
     email = str(claims["email"]).lower()
-    user = await users.user_for_sso(pool, email, settings.oidc_default_role, claims.get("name"))
+    user = await sessions.user_for_sso(pool, email, settings.oidc_default_role, claims.get("name"))
     if user is None:
         raise Problem(403, f"the account {email} is disabled", slug="forbidden")
     response = RedirectResponse(pending["next_path"], status_code=303)

@@ -15,7 +15,7 @@ from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.params import IdPath, IdQuery
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.inputs import InputModel, Timestamp
-from conveyor.store import users
+from conveyor.store import api_keys, audit, users
 from conveyor.store.users import Principal, Role
 
 router = APIRouter(prefix=API_PREFIX, tags=["users"], responses=PROBLEM_RESPONSES)
@@ -111,7 +111,7 @@ async def _current_user(request: Request, _: Principal, user_id: int) -> User | 
 
 async def _current_key(request: Request, principal: Principal, key_id: int) -> ApiKeyCreated | None:
     owner = int(request.path_params.get("user_id", principal.user_id))
-    row = await users.get_api_key(request.app.state.pool, owner, key_id)
+    row = await api_keys.get_api_key(request.app.state.pool, owner, key_id)
     return _created(row, None) if row else None
 
 
@@ -164,7 +164,7 @@ async def issue_key(
     _idempotent: KeyReplay,
 ) -> ApiKeyCreated:
     await _user_or_404(pool, user_id)
-    row, secret = await users.create_api_key(
+    row, secret = await api_keys.create_api_key(
         pool, user_id, body.name, body.expires_at, max_live_keys=settings.max_api_keys_per_user
     )
     return _created(row, secret)
@@ -173,11 +173,11 @@ async def issue_key(
 @router.get("/users/{user_id}/api-keys", response_model=list[ApiKey])
 async def list_user_keys(user_id: IdPath, pool: PoolDep, _: CanReadUsers) -> list[ApiKey]:
     await _user_or_404(pool, user_id)
-    return [ApiKey.model_validate(r) for r in await users.list_api_keys(pool, user_id)]
+    return [ApiKey.model_validate(r) for r in await api_keys.list_api_keys(pool, user_id)]
 
 
 async def _revoke(pool: PoolDep, user_id: int, key_id: int) -> ApiKey:
-    row = await users.revoke_api_key(pool, user_id, key_id)
+    row = await api_keys.revoke_api_key(pool, user_id, key_id)
     if row is None:
         raise Problem(404, f"API key {key_id} does not exist", slug="not-found")
     return ApiKey.model_validate(row)
@@ -195,14 +195,14 @@ async def me(pool: PoolDep, principal: Self) -> User:
 
 @router.get("/me/api-keys", response_model=list[ApiKey])
 async def my_keys(pool: PoolDep, principal: Self) -> list[ApiKey]:
-    return [ApiKey.model_validate(r) for r in await users.list_api_keys(pool, principal.user_id)]
+    return [ApiKey.model_validate(r) for r in await api_keys.list_api_keys(pool, principal.user_id)]
 
 
 @router.post("/me/api-keys", status_code=201, response_model=ApiKeyCreated, responses=IDEMPOTENT_RESPONSES)
 async def create_my_key(
     body: ApiKeyCreate, pool: PoolDep, settings: SettingsDep, principal: Self, _idempotent: KeyReplay
 ) -> ApiKeyCreated:
-    row, secret = await users.create_api_key(
+    row, secret = await api_keys.create_api_key(
         pool,
         principal.user_id,
         body.name,
@@ -220,7 +220,7 @@ async def revoke_my_key(key_id: IdPath, pool: PoolDep, principal: Self) -> ApiKe
 
 @router.post("/me/api-keys/{key_id}/rotate", status_code=201, response_model=ApiKeyCreated)
 async def rotate_my_key(key_id: IdPath, pool: PoolDep, principal: Self) -> ApiKeyCreated:
-    rotated = await users.rotate_api_key(pool, principal.user_id, key_id)
+    rotated = await api_keys.rotate_api_key(pool, principal.user_id, key_id)
     if rotated is None:
         raise Problem(404, f"no live API key {key_id}", slug="not-found")
     return _created(*rotated)
@@ -234,7 +234,7 @@ async def audit_log(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> Page[AuditEntry]:
-    rows = await users.list_audit(pool, before_id=decode_cursor(cursor), user_id=user_id, limit=limit)
+    rows = await audit.list_audit(pool, before_id=decode_cursor(cursor), user_id=user_id, limit=limit)
     items = [AuditEntry.model_validate(r) for r in rows]
     return Page[AuditEntry](
         items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None

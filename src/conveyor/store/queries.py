@@ -2,7 +2,8 @@
 
 Each file holds blocks that start with ``-- name: <query_name>``; the comment lines after
 the name document the query. SQL in files reads and reviews as SQL, and tests can run any
-query on its own.
+query on its own. Each folder of SQL has one loader, a ``sql`` in the ``queries.py`` beside
+it (this one is the store's, over ``store/sql/``); ``store.database`` runs what they return.
 """
 
 from __future__ import annotations
@@ -45,3 +46,6 @@ class Queries:
             return self.all[name]
         except KeyError:
             raise KeyError(f"no SQL query named {name!r} in {self.directory}") from None
+
+
+sql = Queries(Path(__file__).parent / "sql")
