@@ -23,7 +23,7 @@ devex-tools: $(DEVEX_JS)/node_modules/.installed ## Install the devcontainer CLI
 
 # Static answers: each is the contract's example (the models' own), so a console pointed at the
 # mock signs in with any credentials and shows the same realistic installation every time.
-mock-api: devex-tools ## Prism's mock of docs/openapi.json on 127.0.0.1:$(MOCK_PORT); then CONVEYOR_API_URL=http://127.0.0.1:$(MOCK_PORT) conveyor web
+mock-api: devex-tools ## Prism's mock of docs/openapi.json on 127.0.0.1:4010 (MOCK_PORT=...), for `conveyor web` without a database
 	@echo "mock-api: the console against it: CONVEYOR_API_URL=http://127.0.0.1:$(MOCK_PORT) CONVEYOR_COOKIE_SECURE=false $(BIN)/conveyor web"
 	$(DEVEX_JS)/node_modules/.bin/prism mock --host 127.0.0.1 --port $(MOCK_PORT) docs/openapi.json
 
