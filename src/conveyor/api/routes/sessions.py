@@ -8,7 +8,7 @@ expire after ``CONVEYOR_SESSION_TTL_SECONDS``; signing out deletes them at once.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Query, Request, Response
@@ -57,7 +57,7 @@ class Session(BaseModel):
 
 # The session cookie is part of the contract: clients (the console) read it from the answer,
 # and an API mock generated from the contract (`make mock-api`) can then sign a console in.
-SESSION_SET_COOKIE = {
+SESSION_SET_COOKIE: dict[int | str, dict[str, Any]] = {
     201: {
         "description": "Signed in; the session id is in the cookie, the CSRF token in the body.",
         "headers": {
