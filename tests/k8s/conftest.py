@@ -9,43 +9,16 @@ command line runs them too. A missing tool fails them: nothing here skips.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.k8s.support import TOOLS_BIN, ControlPlane, controlplane, install_policies
+from tests.k8s import fixtures
+from tests.k8s.support import install_policies
 from tests.support import opt_in_collection
 
 HERE = Path(__file__).resolve().parent
-TOOLS = (
-    "etcd",
-    "kube-apiserver",
-    "kube-controller-manager",
-    "kube-scheduler",
-    "kubectl",
-    "kwok",
-    "helm",
-    "gator",
-)
-
 
 pytest_ignore_collect = opt_in_collection(HERE, "CONVEYOR_K8S_TESTS")
 
-
-@pytest.fixture(scope="session", autouse=True)
-def tools_built() -> None:
-    missing = [name for name in TOOLS if not os.access(TOOLS_BIN / name, os.X_OK)]
-    if missing:
-        pytest.fail(f"missing in {TOOLS_BIN}: {', '.join(missing)} — run `make tools`", pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
-    """One control plane for the session, with the CRDs the renderings use and the admission
-    policies of deploy/policies/admission installed."""
-    with controlplane.running(tmp_path_factory.mktemp("controlplane")) as plane:
-        controlplane.install_crds(plane)
-        install_policies(plane)
-        yield plane
+tools_built = fixtures.tools_built("helm", "gator")
+# One control plane for the session, with the admission policies of deploy/policies/admission.
+cluster = fixtures.cluster(install_policies)

@@ -63,9 +63,11 @@ def helm_template(*args: str, release: str = "conveyor", namespace: str = "defau
     return documents(result.stdout)
 
 
-def chart_rendering(values_file: str | None, **kwargs: str) -> list[dict[str, Any]]:
+def chart_rendering(
+    values_file: str | None, *, extra: tuple[str, ...] = (), **kwargs: str
+) -> list[dict[str, Any]]:
     args = ["-f", str(CHART / values_file)] if values_file else list(REQUIRED)
-    return helm_template(*args, **kwargs)
+    return helm_template(*args, *extra, **kwargs)
 
 
 def kustomize(overlay: str) -> list[dict[str, Any]]:

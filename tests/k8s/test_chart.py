@@ -13,6 +13,7 @@ from tests.k8s.support import CHART, REQUIRED, VALUES_FILES, chart_rendering, he
 from tests.support import REPO
 
 PROCESSES = ("api", "web", "worker", "scheduler")
+POOLED = ("--set", "pgbouncer.enabled=true")
 
 
 @pytest.mark.parametrize("values_file", [None, *VALUES_FILES])
@@ -38,6 +39,8 @@ def test_helm_lint_strict(values_file: str | None) -> None:
         (["--set", "metrics.prometheusRule.enable=true"], "'enable' not allowed"),
         (["--set", "metrics.prometheusRule.labels.team=on call"], "/metrics/prometheusRule/labels/team"),
         (["--set", "settings.trustedProxies=everyone"], "/settings/trustedProxies"),
+        (["--set", "environment=prod,image.digest=sha256:" + "0" * 64, *POOLED], "/pgbouncer/image/digest"),
+        (["--set", "pgbouncer.image.tag=latest"], "/pgbouncer/image/tag"),
     ],
     ids=[
         "negative-replicas",
@@ -50,6 +53,8 @@ def test_helm_lint_strict(values_file: str | None) -> None:
         "rule-toggle-misspelt",
         "rule-label-not-a-label-value",
         "trusted-proxies-not-addresses",
+        "prod-pgbouncer-without-digest",
+        "pgbouncer-latest-tag",
     ],
 )
 def test_bad_values_fail_naming_the_key(args: list[str], named: str) -> None:
@@ -165,3 +170,52 @@ def test_prod_pins_the_image_by_digest_and_scales_workers_on_queue_depth() -> No
     assert scaled["spec"]["scaleTargetRef"]["name"] == "conveyor-worker"
     assert scaled["spec"]["triggers"][0]["type"] == "prometheus"
     assert "conveyor_queue_depth" in scaled["spec"]["triggers"][0]["metadata"]["query"]
+
+
+def _env(container: dict[str, Any]) -> dict[str, Any]:
+    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
+
+
+def test_pgbouncer_pools_the_processes_in_transaction_mode() -> None:
+    """pgbouncer.enabled: a restricted PgBouncer Deployment, Service and ConfigMap in
+    transaction mode; api, worker and scheduler connect through it with no session state
+    (as deploy/compose/compose.pgbouncer.yaml); the migration and PgBouncer use the direct URL."""
+    objects = helm_template(*REQUIRED, *POOLED)
+    deployments = {
+        d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in of_kind(objects, "Deployment")
+    }
+    configmaps = {c["metadata"]["name"]: c["data"] for c in of_kind(objects, "ConfigMap")}
+    assert configmaps["conveyor-pgbouncer"]["POOL_MODE"] == "transaction"
+    assert configmaps["conveyor-pgbouncer"]["SERVER_TLS_SSLMODE"] == "require"
+    settings = configmaps["conveyor-settings"]
+    assert settings["CONVEYOR_LISTEN_NOTIFY"] == "false"
+    assert settings["CONVEYOR_DATABASE_PREPARED_STATEMENTS"] == "false"
+    (service,) = (s for s in of_kind(objects, "Service") if s["metadata"]["name"] == "conveyor-pgbouncer")
+    assert service["spec"]["ports"][0]["port"] == 6432
+
+    pooler = deployments["conveyor-pgbouncer"]
+    assert pooler["securityContext"]["runAsNonRoot"] is True
+    assert pooler["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    (container,) = pooler["containers"]
+    context = container["securityContext"]
+    assert context["allowPrivilegeEscalation"] is False
+    assert context["readOnlyRootFilesystem"] is True
+    assert context["capabilities"] == {"drop": ["ALL"]}
+    assert set(container["resources"]) == {"requests", "limits"}
+    assert {"livenessProbe", "readinessProbe"} <= set(container)
+    assert _env(container)["DATABASE_URL"]["secretKeyRef"]["key"] == "url"
+
+    for process in ("api", "worker", "scheduler"):
+        url = _env(deployments[f"conveyor-{process}"]["containers"][0])["CONVEYOR_DATABASE_URL"]
+        assert url["secretKeyRef"] == {"name": "conveyor-database", "key": "pooled-url"}, process
+    (job,) = of_kind(objects, "Job")
+    migrate = _env(job["spec"]["template"]["spec"]["containers"][0])["CONVEYOR_DATABASE_URL"]
+    assert migrate["secretKeyRef"]["key"] == "url"
+
+
+def test_without_pgbouncer_the_processes_keep_session_features() -> None:
+    objects = helm_template(*REQUIRED)
+    assert "conveyor-pgbouncer" not in {o["metadata"]["name"] for o in objects}
+    settings = next(c for c in of_kind(objects, "ConfigMap"))["data"]
+    assert "CONVEYOR_LISTEN_NOTIFY" not in settings
+    assert "CONVEYOR_DATABASE_PREPARED_STATEMENTS" not in settings

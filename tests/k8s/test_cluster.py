@@ -75,6 +75,22 @@ def test_chart_rendering_is_admitted_and_becomes_available(cluster: ControlPlane
     assert set(deployments) == {"conveyor-api", "conveyor-web", "conveyor-worker", "conveyor-scheduler"}
 
 
+def test_pgbouncer_option_is_admitted_and_becomes_available(cluster: ControlPlane) -> None:
+    """pgbouncer.enabled: the pooler's Deployment passes Pod Security `restricted` and every
+    admission policy beside the processes, and all five become Available."""
+    ns = "chart-pgbouncer"
+    namespace(cluster, ns, "stage")
+    objects = _without_test_hooks(helm_template(*REQUIRED, "--set", "pgbouncer.enabled=true", namespace=ns))
+    _apply(cluster, objects, ns)
+    assert set(_available(cluster, ns)) == {
+        "conveyor-api",
+        "conveyor-web",
+        "conveyor-worker",
+        "conveyor-scheduler",
+        "conveyor-pgbouncer",
+    }
+
+
 # Every optional part at once: the Gateway API routes, both monitors, the PrometheusRule (with a
 # ruleSelector label), the Ingress, KEDA, Redis and single sign-on (so the API's HTTPS egress too).
 EVERY_OPTION = [

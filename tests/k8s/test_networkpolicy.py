@@ -13,7 +13,7 @@ from typing import Any
 from tests.k8s.support import chart_rendering, of_kind
 
 RELEASE = {"app.kubernetes.io/name": "conveyor", "app.kubernetes.io/instance": "conveyor"}
-COMPONENTS = ("api", "web", "worker", "scheduler", "migrate", "test")
+COMPONENTS = ("api", "web", "worker", "scheduler", "migrate", "test", "pgbouncer")
 # values-prod.yaml's addresses for the external services
 NAMED_BLOCKS = {"10.20.0.0/24": "postgresql", "10.20.1.0/24": "redis"}
 DNS = "kube-system/kube-dns"
@@ -38,6 +38,13 @@ ARCHITECTURE = {
     ("worker", "internet", "443"),
     *((c, DNS, port) for c in COMPONENTS for port in ("53", "53/udp")),
 }
+# With pgbouncer.enabled the processes reach PostgreSQL only through PgBouncer.
+PROCESSES = ("api", "worker", "scheduler")
+THROUGH_PGBOUNCER = (
+    (ARCHITECTURE - {(c, "postgresql", "5432") for c in PROCESSES})
+    | {(c, "pgbouncer", "6432") for c in PROCESSES}
+    | {("pgbouncer", "postgresql", "5432")}
+)
 FORBIDDEN_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.169.254/32", "169.254.0.0/16")
 
 
@@ -117,6 +124,14 @@ def test_the_allowed_flows_are_exactly_the_architectures() -> None:
     flows = _flows(of_kind(chart_rendering("values-prod.yaml"), "NetworkPolicy"))
     assert flows - ARCHITECTURE == set(), "allowed but not in the architecture"
     assert ARCHITECTURE - flows == set(), "in the architecture but not allowed"
+
+
+def test_through_pgbouncer_the_allowed_flows_are_exactly_the_architectures() -> None:
+    pooled = "pgbouncer.enabled=true,pgbouncer.image.digest=sha256:" + "1" * 64
+    rendering = chart_rendering("values-prod.yaml", extra=("--set", pooled))
+    flows = _flows(of_kind(rendering, "NetworkPolicy"))
+    assert flows - THROUGH_PGBOUNCER == set(), "allowed but not in the architecture"
+    assert THROUGH_PGBOUNCER - flows == set(), "in the architecture but not allowed"
 
 
 def test_worker_https_egress_excludes_private_link_local_and_metadata_ranges() -> None:

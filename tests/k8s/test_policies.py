@@ -59,8 +59,15 @@ def test_gator_verify_fails_when_a_policy_stops_refusing(tmp_path: Path) -> None
     assert result.returncode != 0
 
 
-def test_the_charts_prod_rendering_passes_every_gatekeeper_policy(tmp_path: Path) -> None:
-    objects = [o for o in chart_rendering("values-prod.yaml", namespace="conveyor-prod")]
+@pytest.mark.parametrize(
+    "extra",
+    [(), ("--set", "pgbouncer.enabled=true,pgbouncer.image.digest=sha256:" + "1" * 64)],
+    ids=["prod", "prod-with-pgbouncer"],
+)
+def test_the_charts_prod_rendering_passes_every_gatekeeper_policy(
+    tmp_path: Path, extra: tuple[str, ...]
+) -> None:
+    objects = [o for o in chart_rendering("values-prod.yaml", extra=extra, namespace="conveyor-prod")]
     for o in objects:
         o["metadata"].setdefault("namespace", "conveyor-prod")
     rendering = tmp_path / "rendering.yaml"

@@ -41,3 +41,32 @@ def test_every_permission_is_in_the_api_docs() -> None:
 
     api_doc = (REPO / "docs" / "api.md").read_text()
     assert [p.value for p in Permission if f"`{p.value}`" not in api_doc] == []
+
+
+def test_the_contracts_examples_are_what_the_models_accept() -> None:
+    """The models' examples are what /api/docs shows and what `make mock-api` answers: each must
+    read back through its model, as a real answer would."""
+    from pydantic import BaseModel
+
+    from conveyor.api.routes.sessions import Session
+    from conveyor.api.routes.users import User
+    from conveyor.engine.models import Job
+
+    def examples(model: type[BaseModel]) -> list[object]:
+        schema = model.model_json_schema()
+        found = list(schema.get("examples", []))
+        if not found:  # field-level examples make one example of the whole
+            found = [
+                {
+                    name: prop["examples"][0]
+                    for name, prop in schema["properties"].items()
+                    if "examples" in prop
+                }
+            ]
+        return found
+
+    for model in (User, Job):
+        assert examples(model), f"{model.__name__} has no example"
+        for example in examples(model):
+            model.model_validate(example)
+    Session.model_validate({**examples(Session)[0], "user": examples(User)[0]})

@@ -77,18 +77,28 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* The database URL, from the user's Secret; the chart never holds it. */}}
+{{/* The database URL, from the user's Secret; the chart never holds it. Context: root and the
+     Secret's key (the direct URL for the migration, "conveyor.processDatabaseKey" for the rest). */}}
 {{- define "conveyor.databaseEnv" -}}
-{{- if .Values.database.mountAsFile -}}
+{{- if .root.Values.database.mountAsFile -}}
 - name: CONVEYOR_DATABASE_URL_FILE
-  value: /run/secrets/conveyor-database/{{ .Values.database.key }}
+  value: /run/secrets/conveyor-database/{{ .key }}
 {{- else -}}
 - name: CONVEYOR_DATABASE_URL
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.database.existingSecret }}
-      key: {{ .Values.database.key }}
+      name: {{ .root.Values.database.existingSecret }}
+      key: {{ .key }}
 {{- end }}
+{{- end -}}
+
+{{/* The Secret key the long-running processes connect with: through PgBouncer when it is on. */}}
+{{- define "conveyor.processDatabaseKey" -}}
+{{- if .Values.pgbouncer.enabled -}}
+{{- .Values.pgbouncer.pooledKey -}}
+{{- else -}}
+{{- .Values.database.key -}}
+{{- end -}}
 {{- end -}}
 
 {{/* The database Secret as files (database.mountAsFile): read again when rotated. */}}
@@ -152,6 +162,20 @@ seccompProfile:
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- end -}}
+
+{{/* Where the long-running processes' database traffic goes: PgBouncer's pods, or PostgreSQL. */}}
+{{- define "conveyor.databaseEgress" -}}
+{{- if .Values.pgbouncer.enabled -}}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "conveyor.selectorLabels" (dict "root" . "component" "pgbouncer") | nindent 10 }}
+  ports:
+    - {protocol: TCP, port: 6432}
+{{- else -}}
+{{- include "conveyor.postgresqlEgress" . }}
+{{- end -}}
 {{- end -}}
 
 {{/* "true" when the component (ctx: root, component) is an Argo Rollout, else "". */}}

@@ -8,7 +8,7 @@ expire after ``CONVEYOR_SESSION_TTL_SECONDS``; signing out deletes them at once.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Query, Request, Response
@@ -48,8 +48,29 @@ class Credentials(InputModel):
 
 class Session(BaseModel):
     user: User
-    csrf_token: str = Field(description="Send it as X-CSRF-Token on every POST, PATCH, PUT and DELETE.")
-    expires_at: datetime
+    csrf_token: str = Field(
+        description="Send it as X-CSRF-Token on every POST, PATCH, PUT and DELETE.",
+        examples=["tdK3c0mVZ9p4WQ-example-csrf-token"],
+    )
+    expires_at: datetime = Field(examples=["2030-01-01T08:00:00Z"])
+
+
+# The session cookie is part of the contract: clients (the console) read it from the answer,
+# and an API mock generated from the contract (`make mock-api`) can then sign a console in.
+SESSION_SET_COOKIE: dict[int | str, dict[str, Any]] = {
+    201: {
+        "description": "Signed in; the session id is in the cookie, the CSRF token in the body.",
+        "headers": {
+            "Set-Cookie": {
+                "description": f"`{SESSION_COOKIE}`: HttpOnly, Secure (CONVEYOR_COOKIE_SECURE), "
+                "SameSite=Lax, for CONVEYOR_SESSION_TTL_SECONDS.",
+                "schema": {"type": "string"},
+                "example": f"{SESSION_COOKIE}=example-session-id; HttpOnly; Max-Age=28800; Path=/; "
+                "SameSite=lax; Secure",
+            }
+        },
+    }
+}
 
 
 async def _start_session(
@@ -80,7 +101,7 @@ def _login_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
-@router.post("/sessions", status_code=201, response_model=Session)
+@router.post("/sessions", status_code=201, response_model=Session, responses=SESSION_SET_COOKIE)
 async def sign_in(
     body: Credentials, request: Request, response: Response, pool: PoolDep, settings: SettingsDep, _: Public
 ) -> Session:

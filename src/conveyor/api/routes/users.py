@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadAudit, CanReadUsers, CanWriteUsers, PoolDep, Self, SettingsDep
@@ -42,6 +42,22 @@ class UserUpdate(InputModel):
 
 
 class User(BaseModel):
+    # What /api/docs shows, and what the API mock (`make mock-api`) answers for a user.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "email": "ada@example.com",
+                    "name": "Ada Lovelace",
+                    "role": "admin",
+                    "disabled": False,
+                    "created_at": "2026-11-02T09:30:00Z",
+                }
+            ]
+        }
+    )
+
     id: int
     email: str
     name: str | None
