@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from conveyor.settings import ENV_PREFIX, Settings
 from tests.support import REPO
 
@@ -52,7 +54,7 @@ def test_the_contracts_examples_are_what_the_models_accept() -> None:
     from conveyor.api.routes.users import User
     from conveyor.engine.models import Job
 
-    def examples(model: type[BaseModel]) -> list[object]:
+    def examples(model: type[BaseModel]) -> list[dict[str, Any]]:
         schema = model.model_json_schema()
         found = list(schema.get("examples", []))
         if not found:  # field-level examples make one example of the whole
