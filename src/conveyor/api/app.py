@@ -13,7 +13,17 @@ from conveyor.api import API_PREFIX, idempotency, problems
 from conveyor.api.middleware import AuditTrail, BodySizeLimit, JsonAndSecurityHeaders, RequestTelemetry
 from conveyor.api.params import storable_query
 from conveyor.api.ratelimit import RateLimiter
-from conveyor.api.routes import analytics, jobs, schedules, sessions, users, webhooks
+from conveyor.api.routes import (
+    analytics,
+    dead_letter,
+    jobs,
+    queues,
+    schedules,
+    sessions,
+    users,
+    webhooks,
+    workers,
+)
 from conveyor.engine.jobs import EngineDefaults, Jobs
 from conveyor.engine.schedules import Schedules
 from conveyor.handlers import discover
@@ -87,6 +97,9 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     idempotency.install(app)
     app.include_router(probes_router(ready))
     app.include_router(jobs.router)
+    app.include_router(dead_letter.router)
+    app.include_router(queues.router)
+    app.include_router(workers.router)
     app.include_router(schedules.router)
     app.include_router(users.router)
     app.include_router(webhooks.router)

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadAnalytics, PoolDep
+from conveyor.api.models.analytics import Analytics, Breakdown, Bucket, Percentiles
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import QUEUE_PATTERN
 from conveyor.engine.queries import sql
@@ -17,47 +18,6 @@ from conveyor.engine.queries import sql
 router = APIRouter(prefix=API_PREFIX, tags=["analytics"], responses=PROBLEM_RESPONSES)
 MAX_WINDOW = timedelta(days=31)
 MAX_BUCKETS = 500
-
-
-class Percentiles(BaseModel):
-    p50: float | None
-    p95: float | None
-    p99: float | None
-
-    @classmethod
-    def of(cls, values: list[float] | None) -> Percentiles:
-        p50, p95, p99 = values or (None, None, None)
-        return cls(p50=p50, p95=p95, p99=p99)
-
-
-class Breakdown(BaseModel):
-    queue: str
-    type: str
-    enqueued: int
-    started: int
-    succeeded: int
-    retried: int
-    dead: int
-    cancelled: int
-    success_rate: float | None
-    throughput_per_second: float
-    queue_wait_seconds: Percentiles
-    run_seconds: Percentiles
-
-
-class Bucket(BaseModel):
-    bucket_start: datetime
-    succeeded: int
-    dead: int
-    retried: int
-
-
-class Analytics(BaseModel):
-    since: datetime
-    until: datetime
-    bucket_seconds: int
-    breakdown: list[Breakdown]
-    series: list[Bucket]
 
 
 def _breakdown(row: dict[str, Any], seconds: float) -> Breakdown:

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.conditional import conditional
 from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep, SettingsDep
 from conveyor.api.destinations import refuse_private_http_targets
 from conveyor.api.idempotency import Replay, idempotent
+from conveyor.api.models.schedules import CadencePreview, Preview, ScheduleUpdate
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.params import IdPath
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.api.redaction import PayloadViewDep
 from conveyor.engine.cron import parse_cadence
 from conveyor.engine.models import Job
-from conveyor.engine.schedules import JobTemplate, Schedule, ScheduleSpec
-from conveyor.inputs import InputModel
+from conveyor.engine.schedules import Schedule, ScheduleSpec
 from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["schedules"], responses=PROBLEM_RESPONSES)
@@ -73,28 +72,6 @@ async def get_schedule(
 ) -> Response:
     schedule = view.schedule(_schedule_or_404(await schedules.get(schedule_id), schedule_id))
     return conditional(request, schedule)
-
-
-class ScheduleUpdate(InputModel):
-    """Fields to change; omitted fields keep their value."""
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    cron: str | None = None
-    timezone: str | None = None
-    job: JobTemplate | None = None
-    enabled: bool | None = None
-    misfire_policy: Literal["skip", "catch_up"] | None = None
-    max_catch_up: int | None = Field(default=None, ge=1, le=1000)
-
-
-class CadencePreview(InputModel):
-    cron: str = Field(examples=["0 9 * * 1-5"])
-    timezone: str = "UTC"
-    count: int = Field(default=5, ge=1, le=100)
-
-
-class Preview(BaseModel):
-    next_fire_times: list[datetime]
 
 
 def _schedule_or_404(schedule: Schedule | None, schedule_id: int) -> Schedule:

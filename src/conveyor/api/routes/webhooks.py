@@ -4,68 +4,25 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadWebhooks, CanWriteWebhooks, PoolDep, SettingsDep
 from conveyor.api.idempotency import Replay, idempotent
+from conveyor.api.models.webhooks import Webhook, WebhookCreate, WebhookUpdate, WebhookWithSecret
 from conveyor.api.pagination import Page, decode_cursor, encode_cursor
 from conveyor.api.params import IdPath
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import Job
-from conveyor.handlers.destinations import AllowList, OutboundUrl, refusal_reason
-from conveyor.inputs import InputModel
+from conveyor.handlers.destinations import AllowList, refusal_reason
 from conveyor.settings import Settings
 from conveyor.store import webhooks
 from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["webhooks"], responses=PROBLEM_RESPONSES)
-
-EventType = Literal["job.queued", "job.running", "job.retrying", "job.succeeded", "job.dead", "job.cancelled"]
-
-
-WebhookUrl = Annotated[OutboundUrl, Field(examples=["https://hooks.example.com/conveyor"])]
-
-
-class WebhookCreate(InputModel):
-    url: WebhookUrl
-    events: list[EventType] = Field(min_length=1, examples=[["job.dead", "job.succeeded"]])
-    description: str | None = Field(default=None, max_length=500)
-    enabled: bool = True
-
-
-class WebhookUpdate(InputModel):
-    url: WebhookUrl | None = None
-    events: list[EventType] | None = Field(default=None, min_length=1)
-    description: str | None = Field(default=None, max_length=500)
-    enabled: bool | None = None
-
-
-class Webhook(BaseModel):
-    id: int
-    url: str
-    events: list[str]
-    description: str | None
-    enabled: bool
-    created_at: datetime
-    updated_at: datetime
-    rotation_ends_at: datetime | None = Field(description="Until then the previous secret also signs.")
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Webhook:
-        return cls.model_validate({**row, "rotation_ends_at": row["previous_expires_at"]})
-
-
-class WebhookWithSecret(Webhook):
-    secret: str = Field(description="Verify signatures with it (Standard Webhooks). Keep it secret.")
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> WebhookWithSecret:
-        return cls.model_validate({**row, "rotation_ends_at": row["previous_expires_at"]})
 
 
 def check_destination(url: str, settings: Settings) -> None:
