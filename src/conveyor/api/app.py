@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from conveyor import __version__
 from conveyor.api import API_PREFIX, idempotency, problems
+from conveyor.api.cache import ResponseCache
 from conveyor.api.middleware import AuditTrail, BodySizeLimit, JsonAndSecurityHeaders, RequestTelemetry
 from conveyor.api.params import storable_query
 from conveyor.api.ratelimit import RateLimiter
@@ -65,6 +66,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.redis_url)
         app.state.login_limiter = RateLimiter(sessions.LOGIN_LIMIT, settings.redis_url)
         app.state.auth_failure_limiter = RateLimiter(settings.auth_failure_limit, settings.redis_url)
+        app.state.analytics_cache = ResponseCache(settings.analytics_cache_seconds, settings.redis_url)
         app.state.jobs = Jobs(pool, registry, engine_defaults(settings))
         app.state.schedules = Schedules(
             app.state.jobs,
@@ -74,6 +76,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.analytics_cache.close()
             await pool.close()
 
     app = FastAPI(
