@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadJobs, CanWriteJobs, JobsDep
 from conveyor.api.models.dead_letter import Purged, PurgeFilter, Replayed, ReplayFilter
-from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.pagination import Page, PageQueryDep
 from conveyor.api.problems import PROBLEM_RESPONSES
 from conveyor.api.redaction import PayloadViewDep
 from conveyor.engine.models import QUEUE_PATTERN, Job
@@ -23,16 +23,12 @@ async def list_dead_letter(
     jobs: JobsDep,
     _: CanReadJobs,
     view: PayloadViewDep,
+    page: PageQueryDep,
     queue: Annotated[str | None, Query(pattern=QUEUE_PATTERN)] = None,
     type: Annotated[str | None, Query(max_length=128)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
 ) -> Page[Job]:
-    items = await jobs.page(
-        state="dead", queue=queue, type=type, before_id=decode_cursor(cursor), limit=limit
-    )
-    next_cursor = encode_cursor(items[-1].id) if len(items) == limit else None
-    return Page[Job](items=view.jobs(items), next_cursor=next_cursor)
+    items = await jobs.page(state="dead", queue=queue, type=type, before_id=page.last_id, limit=page.limit)
+    return Page[Job](items=view.jobs(items), next_cursor=page.next_cursor(items))
 
 
 @router.post("/dead-letter/purge", response_model=Purged)

@@ -13,7 +13,7 @@ from conveyor.api.deps import CanReadJobs, CanWriteJobs, JobsDep, SettingsDep
 from conveyor.api.destinations import refuse_private_http_targets
 from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.models.jobs import BatchResult, JobBatch
-from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.pagination import Page, PageQueryDep
 from conveyor.api.params import IdPath
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.api.redaction import PayloadViewDep
@@ -89,25 +89,23 @@ async def list_jobs(
     jobs: JobsDep,
     _: CanReadJobs,
     view: PayloadViewDep,
+    page: PageQueryDep,
     state: JobState | None = None,
     queue: Annotated[str | None, Query(pattern=QUEUE_PATTERN)] = None,
     type: Annotated[str | None, Query(max_length=128)] = None,
     created_after: AwareDatetime | None = None,
     created_before: AwareDatetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
 ) -> Page[Job]:
     items = await jobs.page(
         state=state,
         queue=queue,
         type=type,
-        before_id=decode_cursor(cursor),
-        limit=limit,
+        before_id=page.last_id,
+        limit=page.limit,
         created_after=created_after,
         created_before=created_before,
     )
-    next_cursor = encode_cursor(items[-1].id) if len(items) == limit else None
-    return Page[Job](items=view.jobs(items), next_cursor=next_cursor)
+    return Page[Job](items=view.jobs(items), next_cursor=page.next_cursor(items))
 
 
 async def _job_or_404(jobs: JobsDep, job_id: int) -> Job:

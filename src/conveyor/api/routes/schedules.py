@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -13,7 +13,7 @@ from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep,
 from conveyor.api.destinations import refuse_private_http_targets
 from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.models.schedules import CadencePreview, Preview, ScheduleUpdate
-from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.pagination import Page, PageQueryDep
 from conveyor.api.params import IdPath
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.api.redaction import PayloadViewDep
@@ -23,6 +23,7 @@ from conveyor.engine.schedules import Schedule, ScheduleSpec
 from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["schedules"], responses=PROBLEM_RESPONSES)
+T = TypeVar("T")
 
 
 async def _current_schedule(request: Request, _: Principal, schedule_id: int) -> Schedule | None:
@@ -52,13 +53,12 @@ async def list_schedules(
     schedules: SchedulesDep,
     _: CanReadSchedules,
     view: PayloadViewDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
+    page: PageQueryDep,
 ) -> Page[Schedule]:
-    items = await schedules.page(after_id=decode_cursor(cursor), limit=limit)
+    items = await schedules.page(after_id=page.last_id, limit=page.limit)
     return Page[Schedule](
         items=[view.schedule(s) for s in items],
-        next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None,
+        next_cursor=page.next_cursor(items),
     )
 
 
@@ -70,14 +70,16 @@ async def list_schedules(
 async def get_schedule(
     request: Request, schedule_id: IdPath, schedules: SchedulesDep, _: CanReadSchedules, view: PayloadViewDep
 ) -> Response:
-    schedule = view.schedule(_schedule_or_404(await schedules.get(schedule_id), schedule_id))
+    schedule = view.schedule(_found(await schedules.get(schedule_id), schedule_id))
     return conditional(request, schedule)
 
 
-def _schedule_or_404(schedule: Schedule | None, schedule_id: int) -> Schedule:
-    if schedule is None:
+def _found(found: T | None, schedule_id: int) -> T:
+    """What was asked of schedule ``schedule_id`` (itself, or the job it enqueued); 404 when
+    there is no such schedule."""
+    if found is None:
         raise Problem(404, f"schedule {schedule_id} does not exist", slug="not-found")
-    return schedule
+    return found
 
 
 @router.patch("/schedules/{schedule_id}", response_model=Schedule)
@@ -94,17 +96,17 @@ async def update_schedule(
     if nulls := [field for field, value in changes.items() if value is None]:
         errors = [{"field": field, "message": "cannot be null"} for field in nulls]
         raise Problem(422, f"{', '.join(nulls)}: cannot be null", slug="validation", errors=errors)
-    return _schedule_or_404(await schedules.update(schedule_id, changes), schedule_id)
+    return _found(await schedules.update(schedule_id, changes), schedule_id)
 
 
 @router.post("/schedules/{schedule_id}/pause", response_model=Schedule)
 async def pause_schedule(schedule_id: IdPath, schedules: SchedulesDep, _: CanWriteSchedules) -> Schedule:
-    return _schedule_or_404(await schedules.update(schedule_id, {"enabled": False}), schedule_id)
+    return _found(await schedules.update(schedule_id, {"enabled": False}), schedule_id)
 
 
 @router.post("/schedules/{schedule_id}/resume", response_model=Schedule)
 async def resume_schedule(schedule_id: IdPath, schedules: SchedulesDep, _: CanWriteSchedules) -> Schedule:
-    return _schedule_or_404(await schedules.update(schedule_id, {"enabled": True}), schedule_id)
+    return _found(await schedules.update(schedule_id, {"enabled": True}), schedule_id)
 
 
 @router.post(
@@ -116,10 +118,7 @@ async def trigger_schedule(
     principal: CanWriteSchedules,
     _idempotent: Annotated[None, idempotent(Replay("job", _current_job))],
 ) -> Job:
-    job = await schedules.trigger(schedule_id, created_by=principal.user_id)
-    if job is None:
-        raise Problem(404, f"schedule {schedule_id} does not exist", slug="not-found")
-    return job
+    return _found(await schedules.trigger(schedule_id, created_by=principal.user_id), schedule_id)
 
 
 @router.get("/schedules/{schedule_id}/preview", response_model=Preview)
@@ -129,7 +128,7 @@ async def preview_schedule(
     _: CanReadSchedules,
     count: Annotated[int, Query(ge=1, le=100)] = 5,
 ) -> Preview:
-    schedule = _schedule_or_404(await schedules.get(schedule_id), schedule_id)
+    schedule = _found(await schedules.get(schedule_id), schedule_id)
     cadence = parse_cadence(schedule.cron, schedule.timezone)
     return Preview(next_fire_times=cadence.preview(datetime.now(UTC), count))
 

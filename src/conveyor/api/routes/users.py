@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadAudit, CanReadUsers, CanWriteUsers, PoolDep, Self, SettingsDep
@@ -18,7 +18,7 @@ from conveyor.api.models.users import (
     UserCreate,
     UserUpdate,
 )
-from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.pagination import Page, PageQueryDep
 from conveyor.api.params import IdPath, IdQuery
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.store import users
@@ -62,12 +62,10 @@ async def create_user(body: UserCreate, pool: PoolDep, _: CanWriteUsers, _idempo
 
 
 @router.get("/users", response_model=Page[User])
-async def list_users(
-    pool: PoolDep, _: CanReadUsers, limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None
-) -> Page[User]:
-    rows = await users.list_users(pool, after_id=decode_cursor(cursor), limit=limit)
+async def list_users(pool: PoolDep, _: CanReadUsers, page: PageQueryDep) -> Page[User]:
+    rows = await users.list_users(pool, after_id=page.last_id, limit=page.limit)
     items = [User.model_validate(r) for r in rows]
-    return Page[User](items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None)
+    return Page[User](items=items, next_cursor=page.next_cursor(items))
 
 
 @router.get("/users/{user_id}", response_model=User)
@@ -164,12 +162,9 @@ async def rotate_my_key(key_id: IdPath, pool: PoolDep, principal: Self) -> ApiKe
 async def audit_log(
     pool: PoolDep,
     _: CanReadAudit,
+    page: PageQueryDep,
     user_id: IdQuery = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
 ) -> Page[AuditEntry]:
-    rows = await users.list_audit(pool, before_id=decode_cursor(cursor), user_id=user_id, limit=limit)
+    rows = await users.list_audit(pool, before_id=page.last_id, user_id=user_id, limit=page.limit)
     items = [AuditEntry.model_validate(r) for r in rows]
-    return Page[AuditEntry](
-        items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None
-    )
+    return Page[AuditEntry](items=items, next_cursor=page.next_cursor(items))

@@ -6,14 +6,14 @@ import ipaddress
 import socket
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import AnyHttpUrl
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadWebhooks, CanWriteWebhooks, PoolDep, SettingsDep
 from conveyor.api.idempotency import Replay, idempotent
 from conveyor.api.models.webhooks import Webhook, WebhookCreate, WebhookUpdate, WebhookWithSecret
-from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.pagination import Page, PageQueryDep
 from conveyor.api.params import IdPath
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import Job
@@ -137,10 +137,9 @@ async def deliveries(
     endpoint_id: IdPath,
     pool: PoolDep,
     _: CanReadWebhooks,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
+    page: PageQueryDep,
 ) -> Page[Job]:
     _found(await webhooks.get(pool, endpoint_id), endpoint_id)
-    rows = await webhooks.deliveries(pool, endpoint_id, before_id=decode_cursor(cursor), limit=limit)
+    rows = await webhooks.deliveries(pool, endpoint_id, before_id=page.last_id, limit=page.limit)
     items = [Job.from_row(r) for r in rows]
-    return Page[Job](items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None)
+    return Page[Job](items=items, next_cursor=page.next_cursor(items))
