@@ -12,9 +12,7 @@ Run: ``.venv/bin/python bench/analytics_cache.py [--jobs 20000] [--requests 200]
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -29,10 +27,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from harness import ensure_redis_server, free_port, wait_until
+from harness import ensure_redis_server, free_port, wait_until, write_report
 from local_stack import running_stack
 
-RESULTS = Path(__file__).parent / "results"
 BATCH = 1000
 
 
@@ -112,19 +109,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]  # the machine may be shared: the report says how busy it was
     results = {"in process": measure(args.jobs, args.requests)}
     with redis_server() as url:
         results["Redis"] = measure(args.jobs, args.requests, CONVEYOR_REDIS_URL=url)
-    report = {
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "jobs": args.jobs,
-        "requests": args.requests,
-        "results": results,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"analytics-cache-{datetime.now(UTC):%Y-%m-%d}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    load = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
+    out = write_report(
+        "analytics-cache",
+        {"jobs": args.jobs, "requests": args.requests, "load_average_1m": load, "results": results},
+    )
     for store, rows in results.items():
         for name, r in rows.items():
             print(f"| {store} | {name} | {r['p50_ms']} | {r['p95_ms']} |")

@@ -33,6 +33,16 @@ def enqueued(api: Process, key: str, params: dict[str, Any]) -> int:
     return sum(row["enqueued"] for row in response.json()["breakdown"] if row["type"] == "echo")
 
 
+async def answered_then_outdated(jobs: Jobs, api: Process, key: str) -> dict[str, str]:
+    """Ask ``api`` for the analytics of a window holding one job, then add two more: the query,
+    whose true answer is now 3 where a cached one says 1."""
+    params = window()
+    await jobs.enqueue([JobSpec(type="echo")])
+    assert enqueued(api, key, params) == 1
+    await jobs.enqueue([JobSpec(type="echo")] * 2)
+    return params
+
+
 async def test_analytics_are_shared_through_redis_and_never_across_roles(
     spawn: Any, pool: Pool, jobs: Jobs, redis_url: str
 ) -> None:
@@ -40,11 +50,7 @@ async def test_analytics_are_shared_through_redis_and_never_across_roles(
     one, two = spawn("api", env=env).wait_ready(), spawn("api", env=env).wait_ready()
     admin = await issue_key(pool, "admin@example.com", "admin")
     viewer = await issue_key(pool, "viewer@example.com", "viewer")
-    params = window()
-    await jobs.enqueue([JobSpec(type="echo")])
-    assert enqueued(one, admin, params) == 1
-
-    await jobs.enqueue([JobSpec(type="echo")] * 2)
+    params = await answered_then_outdated(jobs, one, admin)
     assert enqueued(two, admin, params) == 1, "the other replica answers from the shared cache"
     assert enqueued(two, viewer, params) == 3, "another role never gets the admin's answer"
     assert enqueued(one, admin, {**params, "bucket_seconds": 3600}) == 3, "another query is computed"
@@ -57,11 +63,7 @@ async def test_without_redis_each_process_caches_its_own_and_a_dead_redis_is_no_
     unreachable = spawn("api", env={**CACHED, "CONVEYOR_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
     unreachable.wait_ready()
     admin = await issue_key(pool, "admin@example.com", "admin")
-    params = window()
-    await jobs.enqueue([JobSpec(type="echo")])
-    assert enqueued(one, admin, params) == 1
-
-    await jobs.enqueue([JobSpec(type="echo")] * 2)
+    params = await answered_then_outdated(jobs, one, admin)
     assert enqueued(one, admin, params) == 1, "the same process reuses its answer"
     assert enqueued(two, admin, params) == 3, "another process has a cache of its own"
     assert enqueued(unreachable, admin, params) == 3, "Redis down: computed, not refused"
