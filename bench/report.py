@@ -490,13 +490,17 @@ def driver(results: dict[str, Any]) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _latest(name: str) -> tuple[Path, dict[str, Any]] | None:
+    """The newest ``bench/results/<name>-<date>.json`` (a benchmark with its own results file)."""
+    candidates = sorted((BENCH / "results").glob(f"{name}-*.json"))
+    return (candidates[-1], json.loads(candidates[-1].read_text())) if candidates else None
+
+
 def console_lists() -> str:
     """The console's list pages with 100,000 jobs (bench/console_lists.py, its own results file)."""
-    candidates = sorted((BENCH / "results").glob("console-lists-*.json"))
-    if not candidates:
+    if (latest := _latest("console-lists")) is None:
         return ""
-    path = candidates[-1]
-    r = json.loads(path.read_text())
+    path, r = latest
     rows = [
         "## Console list pages with 100,000 jobs\n",
         f"`bench/console_lists.py` ([`{path.relative_to(ROOT)}`](../{path.relative_to(ROOT)}), {r['at'][:10]}):"
@@ -519,11 +523,9 @@ def console_lists() -> str:
 
 def conditional_get() -> str:
     """What ETag revalidation saves a poller (bench/conditional_get.py, its own results file)."""
-    candidates = sorted((BENCH / "results").glob("conditional-get-*.json"))
-    if not candidates:
+    if (latest := _latest("conditional-get")) is None:
         return ""
-    path = candidates[-1]
-    r = json.loads(path.read_text())
+    path, r = latest
     rows = [
         "## Conditional GETs (ETag)\n",
         f"`bench/conditional_get.py` ([`{path.relative_to(ROOT)}`](../{path.relative_to(ROOT)}), {r['at'][:10]}):"
@@ -544,11 +546,9 @@ def conditional_get() -> str:
 
 def analytics_cache() -> str:
     """What reusing analytics answers saves a dashboard (bench/analytics_cache.py, its own results file)."""
-    candidates = sorted((BENCH / "results").glob("analytics-cache-*.json"))
-    if not candidates:
+    if (latest := _latest("analytics-cache")) is None:
         return ""
-    path = candidates[-1]
-    r = json.loads(path.read_text())
+    path, r = latest
     load = r.get("load_average_1m")
     rows = [
         "## Analytics cache\n",
