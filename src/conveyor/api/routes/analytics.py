@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from conveyor.api import API_PREFIX
-from conveyor.api.cache import ResponseCache, cache_key
+from conveyor.api.cache import cache_key
 from conveyor.api.conditional import JSON
-from conveyor.api.deps import CanReadAnalytics, PoolDep
+from conveyor.api.deps import AnalyticsCacheDep, CanReadAnalytics, PoolDep
 from conveyor.api.models.analytics import Analytics, Breakdown, Bucket, Percentiles
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import QUEUE_PATTERN
@@ -45,8 +45,8 @@ def _breakdown(row: dict[str, Any], seconds: float) -> Breakdown:
 
 @router.get("/analytics", response_model=Analytics)
 async def analytics(
-    request: Request,
     pool: PoolDep,
+    cache: AnalyticsCacheDep,
     principal: CanReadAnalytics,
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
@@ -56,7 +56,6 @@ async def analytics(
 ) -> Response:
     """Defaults to the last hour. Finished (succeeded/dead) counts, success rate, throughput and
     p50/p95/p99 of queue wait (due → started) and run time, per queue and type."""
-    cache: ResponseCache = request.app.state.analytics_cache
     # Everyone with analytics:read sees the same numbers today; the role is in the key all the
     # same, so that a view narrowed by role can never be served from another role's answer.
     key = cache_key(
