@@ -11,21 +11,16 @@ Run: ``.venv/bin/python bench/conditional_get.py [--requests 500]``.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from harness import write_report
 from local_stack import running_stack
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def timed(api: httpx.Client, path: str, requests: int, headers: dict[str, str]) -> dict[str, float]:
@@ -67,15 +62,7 @@ def main() -> None:
             "plain GET (200)": timed(api, path, args.requests, {}),
             "If-None-Match (304)": timed(api, path, args.requests, {"If-None-Match": tag}),
         }
-    report = {
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "requests": args.requests,
-        "results": results,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"conditional-get-{datetime.now(UTC):%Y-%m-%d}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    out = write_report("conditional-get", {"requests": args.requests, "results": results})
     for name, r in results.items():
         print(f"| {name} | {r['p50_ms']} ms | {r['p95_ms']} ms | {r['body_bytes']} B |")
     print(f"wrote {out}", file=sys.stderr)

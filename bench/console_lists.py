@@ -11,22 +11,18 @@ Run: ``.venv/bin/python bench/console_lists.py [--jobs 100000] [--requests 200]`
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import re
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from harness import write_report
 from local_stack import PASSWORD, Stack, running_stack
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def seed(stack: Stack, count: int) -> None:
@@ -94,16 +90,9 @@ def main() -> None:
             results: dict[str, Any] = {
                 name: measure(http, path, args.requests) for name, path in pages.items()
             }
-    report = {
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
-        "jobs": args.jobs,
-        "requests_per_page": args.requests,
-        "pages": results,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"console-lists-{datetime.now(UTC):%Y-%m-%d}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    out = write_report(
+        "console-lists", {"jobs": args.jobs, "requests_per_page": args.requests, "pages": results}
+    )
     print("| page | p50 | p95 | max |\n|---|--:|--:|--:|")
     for name, r in results.items():
         print(f"| {name} | {r['p50_ms']} ms | {r['p95_ms']} ms | {r['max_ms']} ms |")

@@ -50,6 +50,23 @@ def wait_until(predicate: Any, timeout: float, interval: float = 0.01, what: str
         time.sleep(interval)
 
 
+def write_report(name: str, fields: dict[str, Any]) -> Path:
+    """``bench/results/<name>-<date>.json``: ``fields`` with when and on what they were measured."""
+    import platform
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    report = {
+        "at": now.isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        **fields,
+    }
+    out = BENCH / "results" / f"{name}-{now:%Y-%m-%d}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    return out
+
+
 # -- services -----------------------------------------------------------------------------------
 
 

@@ -14,9 +14,10 @@ $(BENCH_VENV)/.synced: $(UV) bench/pyproject.toml bench/uv.lock
 
 bench-env: $(VENV)/.synced $(BENCH_VENV)/.synced ## Create the benchmark environment (peers, Locust, matplotlib)
 
-bench: bench-env ## Run the whole comparison (~15 min): bench/results/<date>.json, docs/benchmarks.md + charts
+bench: bench-env ## Run the whole comparison (~20 min): bench/results/<date>.json, docs/benchmarks.md + charts
 	timeout --foreground 10m $(BIN)/python bench/console_lists.py
 	timeout --foreground 5m $(BIN)/python bench/conditional_get.py
+	timeout --foreground 10m $(BIN)/python bench/analytics_cache.py
 	timeout --foreground 40m $(BENCH_PY) bench/run.py --docs
 
 bench-smoke: bench-env ## A seconds-sized run of every part of the harness (~3 min), results in /tmp

@@ -147,6 +147,8 @@ def api_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
             CONVEYOR_RATE_LIMIT="10000/second",
             # Every test calls from 127.0.0.1, and many check refusals of bad credentials.
             CONVEYOR_AUTH_FAILURE_LIMIT="10000/second",
+            # Tests empty the database between them; a cached answer would outlive its data.
+            CONVEYOR_ANALYTICS_CACHE_SECONDS="0",
         ),
         tmp_path_factory.mktemp("api") / "api.log",
         port=port,

@@ -23,14 +23,17 @@ from typing import Any, Generic, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from conveyor.api.models.analytics import Analytics
+from conveyor.api.models.dead_letter import Replayed
+from conveyor.api.models.jobs import BatchResult
+from conveyor.api.models.queues import Queue as QueueInfo
+from conveyor.api.models.queues import QueueStats
+from conveyor.api.models.schedules import Preview
+from conveyor.api.models.sessions import Session
+from conveyor.api.models.users import ApiKey, ApiKeyCreated, User
+from conveyor.api.models.webhooks import Webhook, WebhookWithSecret
+from conveyor.api.models.workers import WorkerInfo
 from conveyor.api.pagination import Page
-from conveyor.api.routes.analytics import Analytics
-from conveyor.api.routes.jobs import BatchResult, QueueStats, Replayed, WorkerInfo
-from conveyor.api.routes.jobs import Queue as QueueInfo
-from conveyor.api.routes.schedules import Preview
-from conveyor.api.routes.sessions import Session
-from conveyor.api.routes.users import ApiKey, ApiKeyCreated, User
-from conveyor.api.routes.webhooks import Webhook, WebhookWithSecret
 from conveyor.engine.models import Job, JobEvent
 from conveyor.engine.schedules import Schedule
 

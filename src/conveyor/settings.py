@@ -37,7 +37,15 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".conveyor"), description="Local state: embedded database, admin key.")
     database_url: str | None = Field(default=None, description="External PostgreSQL; unset: embedded.")
     database_pool_size: int = Field(default=10, ge=1, le=200)
-    redis_url: str | None = Field(default=None, description="Shared rate-limit counters; unset: per process.")
+    redis_url: str | None = Field(
+        default=None, description="Shared rate-limit counters and analytics cache; unset: per process."
+    )
+    analytics_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="How long an analytics answer is reused for the same query and role; 0: not cached.",
+    )
     rate_limit: str = Field(default="100/second;5000/minute", description="Per API key, `limits` notation.")
     auth_failure_limit: str = Field(
         default="20/minute;200/hour",

@@ -50,8 +50,8 @@ def test_the_contracts_examples_are_what_the_models_accept() -> None:
     read back through its model, as a real answer would."""
     from pydantic import BaseModel
 
-    from conveyor.api.routes.sessions import Session
-    from conveyor.api.routes.users import User
+    from conveyor.api.models.sessions import Session
+    from conveyor.api.models.users import User
     from conveyor.engine.models import Job
 
     def examples(model: type[BaseModel]) -> list[dict[str, Any]]:

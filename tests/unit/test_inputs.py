@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from conveyor.api.routes.jobs import JobBatch
+from conveyor.api.models.jobs import JobBatch
 from conveyor.engine.models import JobSpec
 from conveyor.inputs import MAX_NESTING, unstorable
 

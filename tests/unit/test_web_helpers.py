@@ -75,7 +75,7 @@ def test_form_parsers_report_by_field() -> None:
 def test_overview_charts_fill_empty_buckets_and_scale_to_the_peak() -> None:
     from datetime import UTC, datetime, timedelta
 
-    from conveyor.api.routes.analytics import Bucket
+    from conveyor.api.models.analytics import Bucket
     from conveyor.web.charts import HEIGHT, throughput_and_failures
 
     since = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

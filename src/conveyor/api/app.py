@@ -10,10 +10,21 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from conveyor import __version__
 from conveyor.api import API_PREFIX, idempotency, problems
+from conveyor.api.cache import ResponseCache
 from conveyor.api.middleware import AuditTrail, BodySizeLimit, JsonAndSecurityHeaders, RequestTelemetry
 from conveyor.api.params import storable_query
 from conveyor.api.ratelimit import RateLimiter
-from conveyor.api.routes import analytics, jobs, schedules, sessions, users, webhooks
+from conveyor.api.routes import (
+    analytics,
+    dead_letter,
+    jobs,
+    queues,
+    schedules,
+    sessions,
+    users,
+    webhooks,
+    workers,
+)
 from conveyor.engine.jobs import EngineDefaults, Jobs
 from conveyor.engine.queues import Queues
 from conveyor.engine.schedules import Schedules
@@ -47,6 +58,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         app.state.rate_limiter = RateLimiter(settings.rate_limit, settings.redis_url)
         app.state.login_limiter = RateLimiter(sessions.LOGIN_LIMIT, settings.redis_url)
         app.state.auth_failure_limiter = RateLimiter(settings.auth_failure_limit, settings.redis_url)
+        app.state.analytics_cache = ResponseCache(settings.analytics_cache_seconds, settings.redis_url)
         app.state.jobs = Jobs(pool, registry, EngineDefaults.from_settings(settings))
         app.state.queues = Queues(pool, notify=settings.listen_notify)
         app.state.schedules = Schedules(
@@ -57,6 +69,7 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.analytics_cache.close()
             await pool.close()
 
     app = FastAPI(
@@ -80,6 +93,9 @@ def create_app(settings: Settings, database_url: str) -> FastAPI:
     idempotency.install(app)
     app.include_router(probes_router(ready))
     app.include_router(jobs.router)
+    app.include_router(dead_letter.router)
+    app.include_router(queues.router)
+    app.include_router(workers.router)
     app.include_router(schedules.router)
     app.include_router(users.router)
     app.include_router(webhooks.router)

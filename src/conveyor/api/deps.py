@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 import structlog
 from fastapi import Depends, Request
 
+from conveyor.api.cache import ResponseCache
 from conveyor.api.permissions import Permission, allowed
 from conveyor.api.problems import Problem
 from conveyor.api.ratelimit import RateLimiter
@@ -44,6 +45,7 @@ get_jobs = _from_app_state("jobs", Jobs)
 get_queues = _from_app_state("queues", Queues)
 get_schedules = _from_app_state("schedules", Schedules)
 get_settings = _from_app_state("settings", Settings)
+get_analytics_cache = _from_app_state("analytics_cache", ResponseCache)
 
 
 async def get_pool(request: Request) -> Pool:
@@ -187,6 +189,7 @@ QueuesDep = Annotated[Queues, Depends(get_queues)]
 PoolDep = Annotated[Pool, Depends(get_pool)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SchedulesDep = Annotated[Schedules, Depends(get_schedules)]
+AnalyticsCacheDep = Annotated[ResponseCache, Depends(get_analytics_cache)]
 CanReadJobs = Annotated[Principal, Depends(require(Permission.jobs_read))]
 CanWriteJobs = Annotated[Principal, Depends(require(Permission.jobs_write))]
 CanReadSchedules = Annotated[Principal, Depends(require(Permission.schedules_read))]

@@ -1,12 +1,15 @@
-"""Opaque cursors for keyset pagination."""
+"""Keyset pagination: ``?limit=&cursor=`` on every list route, the cursor opaque to clients."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from typing import Generic, TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Generic, Protocol, TypeVar
 
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from conveyor.api.params import MAX_ID
@@ -42,3 +45,29 @@ def decode_cursor(cursor: str | None) -> int | None:
             slug="validation",
             errors=[{"field": "cursor", "message": "invalid cursor"}],
         ) from None
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """A list request's page: how many items, after which one (the id its cursor names)."""
+
+    limit: int
+    last_id: int | None
+
+    def next_cursor(self, items: Sequence[HasId]) -> str | None:
+        """The cursor of the page after ``items``; None when this page was the last."""
+        return encode_cursor(items[-1].id) if len(items) == self.limit else None
+
+
+async def page_query(limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None) -> PageQuery:
+    return PageQuery(limit, decode_cursor(cursor))
+
+
+# A dependency's query parameters follow the route's own in the OpenAPI document: limit and
+# cursor stay last wherever a route declares it.
+PageQueryDep = Annotated[PageQuery, Depends(page_query)]

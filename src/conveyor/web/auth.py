@@ -17,8 +17,8 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, Request
 
 from conveyor import flags
+from conveyor.api.models.users import User
 from conveyor.api.permissions import Permission, allowed
-from conveyor.api.routes.users import User
 from conveyor.client import Calls
 from conveyor.web.gateway import ApiSession, Gateway, SignInRequired
 

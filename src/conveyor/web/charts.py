@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from conveyor.api.routes.analytics import Bucket
+from conveyor.api.models.analytics import Bucket
 
 WIDTH, HEIGHT = 300, 100
 

@@ -15,6 +15,11 @@ async def form_data(request: Request) -> dict[str, str]:
     return {k: v.strip() for k, v in form.items() if isinstance(v, str)}
 
 
+def missing(values: dict[str, str], required: dict[str, str]) -> dict[str, str]:
+    """A form's first errors: each required field left empty, with what to put there."""
+    return {field: hint for field, hint in required.items() if not values.get(field)}
+
+
 def parse_json_object(text: str, field: str, errors: dict[str, str]) -> dict[str, Any]:
     if not text:
         return {}

@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from conveyor.client import Call
 from conveyor.web.auth import Viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -74,3 +75,10 @@ def redirect(url: str, notice: str | None = None) -> RedirectResponse:
     if notice:
         response.set_cookie(NOTICE_COOKIE, quote(notice), max_age=60, path="/", httponly=True, samesite="lax")
     return response
+
+
+async def act(viewer: Viewer, call: Call[Any], back: str, notice: str) -> RedirectResponse:
+    """An action button: one API call as the signed-in user, then back to ``back`` saying
+    ``notice``. A refusal from the API is raised to the console's error pages, as on any page."""
+    await viewer.api.call(call)
+    return redirect(back, notice)

@@ -1,64 +1,32 @@
-"""/api/v1/analytics: throughput, outcomes and latency percentiles over a time window."""
+"""/api/v1/analytics: throughput, outcomes and latency percentiles over a time window.
+
+Answers are reused for ``CONVEYOR_ANALYTICS_CACHE_SECONDS`` (api/cache.py), keyed by the query as
+asked and the caller's role: a window left open (no ``until``) is "now" as of the first answer,
+so numbers may be that many seconds old, and callers who may see different things never share
+an answer.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
 
 from conveyor.api import API_PREFIX
-from conveyor.api.deps import CanReadAnalytics, PoolDep
+from conveyor.api.cache import cache_key
+from conveyor.api.conditional import JSON
+from conveyor.api.deps import AnalyticsCacheDep, CanReadAnalytics, PoolDep
+from conveyor.api.models.analytics import Analytics, Breakdown, Bucket, Percentiles
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import QUEUE_PATTERN
 from conveyor.engine.queries import sql
-from conveyor.store.database import fetch_all
+from conveyor.store.database import Pool, fetch_all
 
 router = APIRouter(prefix=API_PREFIX, tags=["analytics"], responses=PROBLEM_RESPONSES)
 MAX_WINDOW = timedelta(days=31)
 MAX_BUCKETS = 500
-
-
-class Percentiles(BaseModel):
-    p50: float | None
-    p95: float | None
-    p99: float | None
-
-    @classmethod
-    def of(cls, values: list[float] | None) -> Percentiles:
-        p50, p95, p99 = values or (None, None, None)
-        return cls(p50=p50, p95=p95, p99=p99)
-
-
-class Breakdown(BaseModel):
-    queue: str
-    type: str
-    enqueued: int
-    started: int
-    succeeded: int
-    retried: int
-    dead: int
-    cancelled: int
-    success_rate: float | None
-    throughput_per_second: float
-    queue_wait_seconds: Percentiles
-    run_seconds: Percentiles
-
-
-class Bucket(BaseModel):
-    bucket_start: datetime
-    succeeded: int
-    dead: int
-    retried: int
-
-
-class Analytics(BaseModel):
-    since: datetime
-    until: datetime
-    bucket_seconds: int
-    breakdown: list[Breakdown]
-    series: list[Bucket]
 
 
 def _breakdown(row: dict[str, Any], seconds: float) -> Breakdown:
@@ -78,15 +46,38 @@ def _breakdown(row: dict[str, Any], seconds: float) -> Breakdown:
 @router.get("/analytics", response_model=Analytics)
 async def analytics(
     pool: PoolDep,
-    _: CanReadAnalytics,
+    cache: AnalyticsCacheDep,
+    principal: CanReadAnalytics,
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
     queue: Annotated[str | None, Query(pattern=QUEUE_PATTERN)] = None,
     type: Annotated[str | None, Query(max_length=128)] = None,
     bucket_seconds: Annotated[int | None, Query(ge=1, le=86_400)] = None,
-) -> Analytics:
+) -> Response:
     """Defaults to the last hour. Finished (succeeded/dead) counts, success rate, throughput and
     p50/p95/p99 of queue wait (due → started) and run time, per queue and type."""
+    # Everyone with analytics:read sees the same numbers today; the role is in the key all the
+    # same, so that a view narrowed by role can never be served from another role's answer.
+    key = cache_key(
+        "analytics",
+        principal.role,
+        {"since": since, "until": until, "queue": queue, "type": type, "bucket_seconds": bucket_seconds},
+    )
+    if (cached := await cache.get(key)) is not None:
+        return Response(content=cached, media_type=JSON)
+    body = (await _compute(pool, since, until, queue, type, bucket_seconds)).model_dump_json().encode()
+    await cache.put(key, body)
+    return Response(content=body, media_type=JSON)
+
+
+async def _compute(
+    pool: Pool,
+    since: datetime | None,
+    until: datetime | None,
+    queue: str | None,
+    type: str | None,
+    bucket_seconds: int | None,
+) -> Analytics:
     until = until or datetime.now(UTC)
     try:
         since = since or until - timedelta(hours=1)

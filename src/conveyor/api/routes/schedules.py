@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.conditional import conditional
 from conveyor.api.deps import CanReadSchedules, CanWriteSchedules, SchedulesDep, SettingsDep
 from conveyor.api.destinations import refuse_private_http_targets
 from conveyor.api.idempotency import Replay, idempotent
-from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.models.schedules import CadencePreview, Preview, ScheduleUpdate
+from conveyor.api.pagination import Page, PageQueryDep
 from conveyor.api.params import IdPath
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.api.redaction import PayloadViewDep
 from conveyor.engine.cron import parse_cadence
 from conveyor.engine.models import Job
-from conveyor.engine.schedules import JobTemplate, Schedule, ScheduleSpec
-from conveyor.inputs import InputModel
+from conveyor.engine.schedules import Schedule, ScheduleSpec
 from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["schedules"], responses=PROBLEM_RESPONSES)
+T = TypeVar("T")
 
 
 async def _current_schedule(request: Request, _: Principal, schedule_id: int) -> Schedule | None:
@@ -53,13 +53,12 @@ async def list_schedules(
     schedules: SchedulesDep,
     _: CanReadSchedules,
     view: PayloadViewDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
+    page: PageQueryDep,
 ) -> Page[Schedule]:
-    items = await schedules.page(after_id=decode_cursor(cursor), limit=limit)
+    items = await schedules.page(after_id=page.last_id, limit=page.limit)
     return Page[Schedule](
         items=[view.schedule(s) for s in items],
-        next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None,
+        next_cursor=page.next_cursor(items),
     )
 
 
@@ -71,36 +70,16 @@ async def list_schedules(
 async def get_schedule(
     request: Request, schedule_id: IdPath, schedules: SchedulesDep, _: CanReadSchedules, view: PayloadViewDep
 ) -> Response:
-    schedule = view.schedule(_schedule_or_404(await schedules.get(schedule_id), schedule_id))
+    schedule = view.schedule(_found(await schedules.get(schedule_id), schedule_id))
     return conditional(request, schedule)
 
 
-class ScheduleUpdate(InputModel):
-    """Fields to change; omitted fields keep their value."""
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    cron: str | None = None
-    timezone: str | None = None
-    job: JobTemplate | None = None
-    enabled: bool | None = None
-    misfire_policy: Literal["skip", "catch_up"] | None = None
-    max_catch_up: int | None = Field(default=None, ge=1, le=1000)
-
-
-class CadencePreview(InputModel):
-    cron: str = Field(examples=["0 9 * * 1-5"])
-    timezone: str = "UTC"
-    count: int = Field(default=5, ge=1, le=100)
-
-
-class Preview(BaseModel):
-    next_fire_times: list[datetime]
-
-
-def _schedule_or_404(schedule: Schedule | None, schedule_id: int) -> Schedule:
-    if schedule is None:
+def _found(found: T | None, schedule_id: int) -> T:
+    """What was asked of schedule ``schedule_id`` (itself, or the job it enqueued); 404 when
+    there is no such schedule."""
+    if found is None:
         raise Problem(404, f"schedule {schedule_id} does not exist", slug="not-found")
-    return schedule
+    return found
 
 
 @router.patch("/schedules/{schedule_id}", response_model=Schedule)
@@ -117,17 +96,17 @@ async def update_schedule(
     if nulls := [field for field, value in changes.items() if value is None]:
         errors = [{"field": field, "message": "cannot be null"} for field in nulls]
         raise Problem(422, f"{', '.join(nulls)}: cannot be null", slug="validation", errors=errors)
-    return _schedule_or_404(await schedules.update(schedule_id, changes), schedule_id)
+    return _found(await schedules.update(schedule_id, changes), schedule_id)
 
 
 @router.post("/schedules/{schedule_id}/pause", response_model=Schedule)
 async def pause_schedule(schedule_id: IdPath, schedules: SchedulesDep, _: CanWriteSchedules) -> Schedule:
-    return _schedule_or_404(await schedules.update(schedule_id, {"enabled": False}), schedule_id)
+    return _found(await schedules.update(schedule_id, {"enabled": False}), schedule_id)
 
 
 @router.post("/schedules/{schedule_id}/resume", response_model=Schedule)
 async def resume_schedule(schedule_id: IdPath, schedules: SchedulesDep, _: CanWriteSchedules) -> Schedule:
-    return _schedule_or_404(await schedules.update(schedule_id, {"enabled": True}), schedule_id)
+    return _found(await schedules.update(schedule_id, {"enabled": True}), schedule_id)
 
 
 @router.post(
@@ -139,10 +118,7 @@ async def trigger_schedule(
     principal: CanWriteSchedules,
     _idempotent: Annotated[None, idempotent(Replay("job", _current_job))],
 ) -> Job:
-    job = await schedules.trigger(schedule_id, created_by=principal.user_id)
-    if job is None:
-        raise Problem(404, f"schedule {schedule_id} does not exist", slug="not-found")
-    return job
+    return _found(await schedules.trigger(schedule_id, created_by=principal.user_id), schedule_id)
 
 
 @router.get("/schedules/{schedule_id}/preview", response_model=Preview)
@@ -152,7 +128,7 @@ async def preview_schedule(
     _: CanReadSchedules,
     count: Annotated[int, Query(ge=1, le=100)] = 5,
 ) -> Preview:
-    schedule = _schedule_or_404(await schedules.get(schedule_id), schedule_id)
+    schedule = _found(await schedules.get(schedule_id), schedule_id)
     cadence = parse_cadence(schedule.cron, schedule.timezone)
     return Preview(next_fire_times=cadence.preview(datetime.now(UTC), count))
 

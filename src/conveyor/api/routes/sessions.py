@@ -13,7 +13,6 @@ from typing import Annotated, Any
 import httpx
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import (
@@ -26,11 +25,11 @@ from conveyor.api.deps import (
     enforce_rate_limit,
     refuse_while_failing,
 )
+from conveyor.api.models.sessions import Credentials, Session
+from conveyor.api.models.users import User
 from conveyor.api.oidc import OidcClient, OidcError
 from conveyor.api.problems import PROBLEM_RESPONSES, Problem
 from conveyor.api.ratelimit import RateLimiter
-from conveyor.api.routes.users import EMAIL_PATTERN, User
-from conveyor.inputs import InputModel
 from conveyor.settings import Settings
 from conveyor.store import sessions, users
 
@@ -39,20 +38,6 @@ router = APIRouter(prefix=API_PREFIX, tags=["sessions"], responses=PROBLEM_RESPO
 # Guessing across many emails (password spraying) meets the per-address limit on failures,
 # CONVEYOR_AUTH_FAILURE_LIMIT (api/deps.py).
 LOGIN_LIMIT = "10/minute;100/hour"
-
-
-class Credentials(InputModel):
-    email: str = Field(pattern=EMAIL_PATTERN)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class Session(BaseModel):
-    user: User
-    csrf_token: str = Field(
-        description="Send it as X-CSRF-Token on every POST, PATCH, PUT and DELETE.",
-        examples=["tdK3c0mVZ9p4WQ-example-csrf-token"],
-    )
-    expires_at: datetime = Field(examples=["2030-01-01T08:00:00Z"])
 
 
 # The session cookie is part of the contract: clients (the console) read it from the answer,

@@ -2,111 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from fastapi import APIRouter, Request
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadAudit, CanReadUsers, CanWriteUsers, PoolDep, Self, SettingsDep
 from conveyor.api.idempotency import Replay, idempotent
-from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.models.users import (
+    ApiKey,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    AuditEntry,
+    User,
+    UserCreate,
+    UserUpdate,
+)
+from conveyor.api.pagination import Page, PageQueryDep
 from conveyor.api.params import IdPath, IdQuery
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
-from conveyor.inputs import InputModel, Timestamp
 from conveyor.store import api_keys, audit, users
-from conveyor.store.users import Principal, Role
+from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["users"], responses=PROBLEM_RESPONSES)
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,255}$"
-
-
-class UserCreate(InputModel):
-    email: str = Field(pattern=EMAIL_PATTERN, examples=["ada@example.com"])
-    name: str | None = Field(default=None, max_length=200)
-    role: Role
-    password: str | None = Field(
-        default=None,
-        min_length=12,
-        max_length=256,
-        description="For console sign-in; stored as an argon2 hash.",
-    )
-
-
-class UserUpdate(InputModel):
-    name: str | None = Field(default=None, max_length=200)
-    role: Role | None = None
-    disabled: bool | None = None
-    password: str | None = Field(default=None, min_length=12, max_length=256)
-
-
-class User(BaseModel):
-    # What /api/docs shows, and what the API mock (`make mock-api`) answers for a user.
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 7,
-                    "email": "ada@example.com",
-                    "name": "Ada Lovelace",
-                    "role": "admin",
-                    "disabled": False,
-                    "created_at": "2026-11-02T09:30:00Z",
-                }
-            ]
-        }
-    )
-
-    id: int
-    email: str
-    name: str | None
-    role: Role
-    disabled: bool
-    created_at: datetime
-
-
-class ApiKeyCreate(InputModel):
-    name: str = Field(min_length=1, max_length=100, examples=["deploy pipeline"])
-    expires_at: Timestamp | None = None
-
-    @field_validator("expires_at")
-    @classmethod
-    def _future(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value <= datetime.now(UTC):
-            raise ValueError("must be in the future")
-        return value
-
-
-class ApiKey(BaseModel):
-    id: int
-    name: str
-    prefix: str
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-
-
-class ApiKeyCreated(ApiKey):
-    secret: str | None = Field(
-        description="The key itself, shown only in the response that created it. null when the "
-        "answer is an Idempotency-Key replay: the key is stored only as a hash, so if the first "
-        "response was lost, rotate or revoke the key."
-    )
-
-
-class AuditEntry(BaseModel):
-    id: int
-    at: datetime
-    user_id: int | None
-    key_id: int | None
-    action: str
-    route: str
-    params: dict[str, Any]
-    status: int
-    ip: str | None
-    request_id: str | None
 
 
 async def _user_or_404(pool: PoolDep, user_id: int) -> dict[str, Any]:
@@ -144,12 +62,10 @@ async def create_user(body: UserCreate, pool: PoolDep, _: CanWriteUsers, _idempo
 
 
 @router.get("/users", response_model=Page[User])
-async def list_users(
-    pool: PoolDep, _: CanReadUsers, limit: Annotated[int, Query(ge=1, le=500)] = 50, cursor: str | None = None
-) -> Page[User]:
-    rows = await users.list_users(pool, after_id=decode_cursor(cursor), limit=limit)
+async def list_users(pool: PoolDep, _: CanReadUsers, page: PageQueryDep) -> Page[User]:
+    rows = await users.list_users(pool, after_id=page.last_id, limit=page.limit)
     items = [User.model_validate(r) for r in rows]
-    return Page[User](items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None)
+    return Page[User](items=items, next_cursor=page.next_cursor(items))
 
 
 @router.get("/users/{user_id}", response_model=User)
@@ -246,12 +162,9 @@ async def rotate_my_key(key_id: IdPath, pool: PoolDep, principal: Self) -> ApiKe
 async def audit_log(
     pool: PoolDep,
     _: CanReadAudit,
+    page: PageQueryDep,
     user_id: IdQuery = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
 ) -> Page[AuditEntry]:
-    rows = await audit.list_audit(pool, before_id=decode_cursor(cursor), user_id=user_id, limit=limit)
+    rows = await audit.list_audit(pool, before_id=page.last_id, user_id=user_id, limit=page.limit)
     items = [AuditEntry.model_validate(r) for r in rows]
-    return Page[AuditEntry](
-        items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None
-    )
+    return Page[AuditEntry](items=items, next_cursor=page.next_cursor(items))

@@ -4,68 +4,25 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
-from pydantic import AnyHttpUrl, BaseModel, Field
+from fastapi import APIRouter, Request, Response
+from pydantic import AnyHttpUrl
 
 from conveyor.api import API_PREFIX
 from conveyor.api.deps import CanReadWebhooks, CanWriteWebhooks, PoolDep, SettingsDep
 from conveyor.api.idempotency import Replay, idempotent
-from conveyor.api.pagination import Page, decode_cursor, encode_cursor
+from conveyor.api.models.webhooks import Webhook, WebhookCreate, WebhookUpdate, WebhookWithSecret
+from conveyor.api.pagination import Page, PageQueryDep
 from conveyor.api.params import IdPath
 from conveyor.api.problems import IDEMPOTENT_RESPONSES, PROBLEM_RESPONSES, Problem
 from conveyor.engine.models import Job
-from conveyor.handlers.destinations import AllowList, OutboundUrl, refusal_reason
-from conveyor.inputs import InputModel
+from conveyor.handlers.destinations import AllowList, refusal_reason
 from conveyor.settings import Settings
 from conveyor.store import webhooks
 from conveyor.store.users import Principal
 
 router = APIRouter(prefix=API_PREFIX, tags=["webhooks"], responses=PROBLEM_RESPONSES)
-
-EventType = Literal["job.queued", "job.running", "job.retrying", "job.succeeded", "job.dead", "job.cancelled"]
-
-
-WebhookUrl = Annotated[OutboundUrl, Field(examples=["https://hooks.example.com/conveyor"])]
-
-
-class WebhookCreate(InputModel):
-    url: WebhookUrl
-    events: list[EventType] = Field(min_length=1, examples=[["job.dead", "job.succeeded"]])
-    description: str | None = Field(default=None, max_length=500)
-    enabled: bool = True
-
-
-class WebhookUpdate(InputModel):
-    url: WebhookUrl | None = None
-    events: list[EventType] | None = Field(default=None, min_length=1)
-    description: str | None = Field(default=None, max_length=500)
-    enabled: bool | None = None
-
-
-class Webhook(BaseModel):
-    id: int
-    url: str
-    events: list[str]
-    description: str | None
-    enabled: bool
-    created_at: datetime
-    updated_at: datetime
-    rotation_ends_at: datetime | None = Field(description="Until then the previous secret also signs.")
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Webhook:
-        return cls.model_validate({**row, "rotation_ends_at": row["previous_expires_at"]})
-
-
-class WebhookWithSecret(Webhook):
-    secret: str = Field(description="Verify signatures with it (Standard Webhooks). Keep it secret.")
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> WebhookWithSecret:
-        return cls.model_validate({**row, "rotation_ends_at": row["previous_expires_at"]})
 
 
 def check_destination(url: str, settings: Settings) -> None:
@@ -180,10 +137,9 @@ async def deliveries(
     endpoint_id: IdPath,
     pool: PoolDep,
     _: CanReadWebhooks,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
+    page: PageQueryDep,
 ) -> Page[Job]:
     _found(await webhooks.get(pool, endpoint_id), endpoint_id)
-    rows = await webhooks.deliveries(pool, endpoint_id, before_id=decode_cursor(cursor), limit=limit)
+    rows = await webhooks.deliveries(pool, endpoint_id, before_id=page.last_id, limit=page.limit)
     items = [Job.from_row(r) for r in rows]
-    return Page[Job](items=items, next_cursor=encode_cursor(items[-1].id) if len(items) == limit else None)
+    return Page[Job](items=items, next_cursor=page.next_cursor(items))

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from conveyor.client import Calls
 from conveyor.web.auth import ViewerDep
 from conveyor.web.forms import form_data
-from conveyor.web.render import page, redirect
+from conveyor.web.render import act, page, redirect
 
 router = APIRouter()
 
@@ -33,8 +33,9 @@ async def dead_letter(
 
 @router.post("/dead-letter/{job_id}/replay")
 async def replay_one(viewer: ViewerDep, job_id: int) -> Response:
-    await viewer.api.call(Calls.retry(job_id))
-    return redirect("/dead-letter", f"Job {job_id} replayed: it is queued again.")
+    return await act(
+        viewer, Calls.retry(job_id), "/dead-letter", f"Job {job_id} replayed: it is queued again."
+    )
 
 
 @router.post("/dead-letter/replay")

@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from conveyor.client import ApiError, Calls
 from conveyor.engine.models import FINAL_STATES, JobState
 from conveyor.web.auth import ViewerDep
-from conveyor.web.forms import api_field_errors, form_data, parse_int, parse_json_object
-from conveyor.web.render import page, redirect
+from conveyor.web.forms import api_field_errors, form_data, missing, parse_int, parse_json_object
+from conveyor.web.render import act, page, redirect
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -65,9 +65,7 @@ async def job_new(request: Request, viewer: ViewerDep) -> Response:
 @router.post("/jobs/new")
 async def job_submit(request: Request, viewer: ViewerDep) -> Response:
     values = await form_data(request)
-    errors: dict[str, str] = {}
-    if not values.get("type"):
-        errors["type"] = "Enter a job type, like echo or http."
+    errors = missing(values, {"type": "Enter a job type, like echo or http."})
     payload = parse_json_object(values.get("payload", ""), "payload", errors)
     priority = parse_int(values.get("priority", ""), "priority", errors, default=0)
     max_attempts = parse_int(values.get("max_attempts", ""), "max_attempts", errors)
@@ -124,5 +122,4 @@ async def job_cancel(viewer: ViewerDep, job_id: int) -> Response:
 
 @router.post("/jobs/{job_id}/retry")
 async def job_retry(viewer: ViewerDep, job_id: int) -> Response:
-    await viewer.api.call(Calls.retry(job_id))
-    return redirect(f"/jobs/{job_id}", f"Job {job_id} queued again.")
+    return await act(viewer, Calls.retry(job_id), f"/jobs/{job_id}", f"Job {job_id} queued again.")

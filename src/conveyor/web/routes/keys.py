@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from conveyor.client import ApiError, Calls
 from conveyor.web.auth import ViewerDep
-from conveyor.web.forms import api_field_errors, form_data
+from conveyor.web.forms import api_field_errors, form_data, missing
 from conveyor.web.render import page, redirect
 
 router = APIRouter()
@@ -31,9 +31,7 @@ async def keys(request: Request, viewer: ViewerDep) -> Response:
 @router.post("/keys")
 async def issue(request: Request, viewer: ViewerDep) -> Response:
     values = await form_data(request)
-    errors: dict[str, str] = {}
-    if not values.get("name"):
-        errors["name"] = "Give the key a name that says where it is used."
+    errors = missing(values, {"name": "Give the key a name that says where it is used."})
     expires_at = None
     if raw := values.get("expires"):
         try:

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from conveyor.client import ApiError, Calls
 from conveyor.web.auth import ViewerDep
 from conveyor.web.forms import api_field_errors, form_data, parse_int
-from conveyor.web.render import page, redirect
+from conveyor.web.render import act, page, redirect
 
 router = APIRouter()
 
@@ -20,14 +20,14 @@ async def queues(request: Request, viewer: ViewerDep) -> Response:
 
 @router.post("/queues/{name}/pause")
 async def pause(viewer: ViewerDep, name: str) -> Response:
-    await viewer.api.call(Calls.pause_queue(name))
-    return redirect("/queues", f"Queue {name} paused: workers take no new jobs from it.")
+    return await act(
+        viewer, Calls.pause_queue(name), "/queues", f"Queue {name} paused: workers take no new jobs from it."
+    )
 
 
 @router.post("/queues/{name}/resume")
 async def resume(viewer: ViewerDep, name: str) -> Response:
-    await viewer.api.call(Calls.resume_queue(name))
-    return redirect("/queues", f"Queue {name} resumed.")
+    return await act(viewer, Calls.resume_queue(name), "/queues", f"Queue {name} resumed.")
 
 
 LIMIT_FIELDS = {"concurrency_limit": "concurrency_limit", "rate_limit": "rate_limit"}

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from conveyor.client import ApiError, Calls
 from conveyor.web.auth import Viewer, ViewerDep
-from conveyor.web.forms import api_field_errors, form_data, parse_json_object
+from conveyor.web.forms import api_field_errors, form_data, missing, parse_json_object
 from conveyor.web.render import page, redirect
 
 router = APIRouter()
@@ -81,10 +81,9 @@ async def schedule_create(request: Request, viewer: ViewerDep) -> Response:
     preview = await _preview(viewer, values.get("cron", ""), values.get("timezone", ""))
     if values.get("action") == "preview":  # the helper without JavaScript
         return _form(request, viewer, values, preview=preview)
-    errors: dict[str, str] = {}
-    for field, label in (("name", "a name"), ("cron", "a cron expression"), ("type", "a job type")):
-        if not values.get(field):
-            errors[field] = f"Enter {label}."
+    errors = missing(
+        values, {"name": "Enter a name.", "cron": "Enter a cron expression.", "type": "Enter a job type."}
+    )
     if preview["error"] and "cron" not in errors:
         errors["cron" if "timezone" not in preview["error"] else "timezone"] = preview["error"]
     payload = parse_json_object(values.get("payload", ""), "payload", errors)

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from conveyor.client import ApiError, Calls
 from conveyor.web.auth import Viewer, ViewerDep
-from conveyor.web.render import page, redirect
+from conveyor.web.render import act, page, redirect
 
 router = APIRouter()
 EVENTS = ("job.queued", "job.running", "job.retrying", "job.succeeded", "job.dead", "job.cancelled")
@@ -90,5 +90,9 @@ async def test_delivery(viewer: ViewerDep, endpoint_id: int) -> Response:
 
 @router.post("/webhooks/{endpoint_id}/delete")
 async def delete(viewer: ViewerDep, endpoint_id: int) -> Response:
-    await viewer.api.call(Calls.delete_webhook(endpoint_id))
-    return redirect("/webhooks", "Endpoint deleted: it receives no more events.")
+    return await act(
+        viewer,
+        Calls.delete_webhook(endpoint_id),
+        "/webhooks",
+        "Endpoint deleted: it receives no more events.",
+    )
