@@ -214,23 +214,22 @@ async def test_cancel_running_job_reaches_the_handler(jobs: Jobs, start_worker: 
     assert done.last_error and done.last_error["kind"] == "cancelled"
 
 
-async def waiting_on_a_lock(pool: Pool) -> bool:
+async def activity(pool: Pool) -> list[dict[str, Any]]:
+    """What every session of the server is doing (pg_stat_activity)."""
     async with pool.connection() as conn:
-        row = await (
-            await conn.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-        ).fetchone()
-    return bool(row and row["n"])
+        cursor = await conn.execute("SELECT application_name, wait_event_type, query FROM pg_stat_activity")
+        return await cursor.fetchall()
+
+
+async def waiting_on_a_lock(pool: Pool) -> bool:
+    return any(s["wait_event_type"] == "Lock" for s in await activity(pool))
 
 
 async def listening(pool: Pool) -> bool:
-    async with pool.connection() as conn:
-        row = await (
-            await conn.execute(
-                "SELECT count(*) AS n FROM pg_stat_activity"
-                " WHERE application_name = 'conveyor-listener' AND query LIKE 'LISTEN%'"
-            )
-        ).fetchone()
-    return bool(row and row["n"])
+    return any(
+        s["application_name"] == "conveyor-listener" and (s["query"] or "").startswith("LISTEN")
+        for s in await activity(pool)
+    )
 
 
 async def test_job_claimed_while_a_heartbeat_is_in_flight_is_not_taken_for_lost(
