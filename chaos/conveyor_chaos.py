@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import signal
 import time
-from typing import Any
 
 import httpx
 from scripts.dr.load import Acknowledged, LoadGenerator
-from scripts.dr.postgres import DrillError
+from scripts.dr.postgres import DrillError, poll
 from scripts.dr.stack import Child
 
 from chaos.environment import Environment
@@ -43,17 +42,6 @@ def _api() -> httpx.Client:
         headers={"Authorization": f"Bearer {e.stack.admin_key}"},
         timeout=5,
     )
-
-
-def _wait(condition: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise DrillError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.2)
 
 
 # -- probes ------------------------------------------------------------------------------------
@@ -83,8 +71,8 @@ def api_accepts_and_completes_a_job(timeout: float = 60) -> bool:
         except (httpx.HTTPError, KeyError):
             return False
 
-    job_id = _wait(submit, timeout, "the API to accept a job")
-    _wait(lambda: done(job_id), timeout, f"job {job_id} to succeed")
+    job_id = poll(submit, timeout=timeout, what="the API to accept a job", interval=0.2)
+    poll(lambda: done(job_id), timeout=timeout, what=f"job {job_id} to succeed", interval=0.2)
     return True
 
 
@@ -104,7 +92,7 @@ def acknowledged_jobs_accounted(timeout: float = 90) -> dict[str, int]:
         found = states()
         return None if any(found.get(a.token) not in final for a in acked if a.token in found) else (found,)
 
-    (found,) = _wait(settled, timeout, "acknowledged jobs to reach a final state")
+    (found,) = poll(settled, timeout=timeout, what="acknowledged jobs to reach a final state", interval=0.2)
     missing = [a.job_id for a in acked if a.token not in found]
     result = {
         "acknowledged": len(acked),
@@ -137,7 +125,9 @@ def alert_notified(alertname: str, since_mark: str, timeout: float = 120) -> flo
         return None
 
     try:
-        latency = float(_wait(notified, timeout, f"Alertmanager to notify {alertname}"))
+        latency = float(
+            poll(notified, timeout=timeout, what=f"Alertmanager to notify {alertname}", interval=0.2)
+        )
     except DrillError as exc:
         raise DrillError(f"{exc}\n{_why_no_alert(alertname, start)}") from None
     e.findings.setdefault("alerts", {})[alertname] = round(latency, 1)
@@ -252,7 +242,12 @@ def submit_sleepers(count: int, seconds: float) -> int:
         )
         return running >= count
 
-    _wait(running, 60, f"{count} sleep jobs running at once (steady state for the fault)")
+    poll(
+        running,
+        timeout=60,
+        what=f"{count} sleep jobs running at once (steady state for the fault)",
+        interval=0.2,
+    )
     return count
 
 
@@ -275,10 +270,11 @@ def signal_process(command: str, signame: str, mark: str = "fault") -> int:
 def wait_exit(command: str, timeout: float = 60) -> int:
     """Wait for a signalled ``command`` process to exit by itself (a drain); its exit code."""
     e = env()
-    exited = _wait(
+    exited = poll(
         lambda: next((c for c in e.stack.children if c.command == command and not c.alive()), None),
-        timeout,
-        f"the signalled {command} to exit",
+        timeout=timeout,
+        what=f"the signalled {command} to exit",
+        interval=0.2,
     )
     e.findings["drain_seconds"] = round(time.time() - e.marks["fault"], 1)
     assert exited.popen is not None
@@ -294,7 +290,7 @@ def replace_dead(command: str) -> int:
         raise DrillError(f"no exited {command} process to replace")
     for child in dead:
         new = e.stack.replace(child)
-        _wait(new.ready, 120, f"the replacement {command} to be ready")
+        poll(new.ready, timeout=120, what=f"the replacement {command} to be ready", interval=0.2)
     return len(dead)
 
 
@@ -332,7 +328,7 @@ def scheduler_leader_elected(timeout: float = 90) -> float:
                 return True
         return False
 
-    _wait(leader, timeout, "a surviving scheduler to lead")
+    poll(leader, timeout=timeout, what="a surviving scheduler to lead", interval=0.2)
     took = time.time() - e.marks["fault"]
     e.findings["leader_takeover_seconds"] = round(took, 1)
     return took
@@ -387,7 +383,12 @@ def isolated_worker_not_ready(timeout: float = 60) -> float:
     """The cut-off worker reports not ready (its readiness checks the database); seconds taken."""
     e = env()
     worker = _isolated_worker()
-    _wait(lambda: worker.alive() and not worker.ready(), timeout, "the cut-off worker to report not ready")
+    poll(
+        lambda: worker.alive() and not worker.ready(),
+        timeout=timeout,
+        what="the cut-off worker to report not ready",
+        interval=0.2,
+    )
     took = time.time() - e.marks["fault"]
     e.findings["not_ready_after_seconds"] = round(took, 1)
     return took
@@ -405,7 +406,7 @@ def isolated_worker_ready_again(timeout: float = 120) -> float:
     """After the rule is gone, the same worker process becomes ready by itself."""
     e = env()
     worker = _isolated_worker()
-    _wait(worker.ready, timeout, "the healed worker to be ready again")
+    poll(worker.ready, timeout=timeout, what="the healed worker to be ready again", interval=0.2)
     took = time.time() - e.marks["healed"]
     e.findings["ready_again_after_heal_seconds"] = round(took, 1)
     return took
@@ -450,7 +451,12 @@ def submits_refused(timeout: float = 60) -> float:
             raise DrillError(f"submits answered other than 201 or 503 while the disk is full: {found}")
         return "503" in found
 
-    _wait(refused, timeout, "the API to refuse a submit with 503 while the disk is full")
+    poll(
+        refused,
+        timeout=timeout,
+        what="the API to refuse a submit with 503 while the disk is full",
+        interval=0.2,
+    )
     took = time.time() - e.marks["fault"]
     e.findings["first_503_after_seconds"] = round(took, 1)
     return took

@@ -126,6 +126,29 @@ def process_env(database_url: str, **overrides: str) -> dict[str, str]:
     return env
 
 
+def admin_key(database_url: str) -> str:
+    """An admin API key issued by `conveyor admin create-key`, as an operator would."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conveyor",
+            "admin",
+            "create-key",
+            "--email",
+            "sre@example.com",
+            "--role",
+            "admin",
+        ],
+        env=process_env(database_url),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    return result.stdout.strip()
+
+
 @dataclass(frozen=True)
 class Received:
     """One request a recording receiver got: header names lower-cased, the body as sent."""

@@ -41,7 +41,7 @@ from typing import Any
 import httpx
 from scripts.dr.backup import Repository
 from scripts.dr.load import LoadGenerator
-from scripts.dr.postgres import PG_BIN, Cluster, DrillError, make_workdir, require_binaries
+from scripts.dr.postgres import PG_BIN, Cluster, DrillError, make_workdir, poll, require_binaries
 from scripts.dr.stack import Stack, free_port, multi_host_url
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,17 +81,6 @@ _T0 = time.monotonic()
 def say(message: str) -> None:
     """Progress on stderr, with the seconds since the drill began."""
     print(f"  [{time.monotonic() - _T0:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-def poll(condition: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise DrillError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 def percentile(values: list[float], q: float) -> float | None:

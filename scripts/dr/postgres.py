@@ -16,9 +16,10 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -31,6 +32,18 @@ DATABASE = "conveyor"
 
 class DrillError(RuntimeError):
     """A drill could not reach its steady state or inject its fault; the message says why."""
+
+
+def poll(condition: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.1) -> Any:
+    """``condition``'s first truthy value; DrillError naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise DrillError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
 
 
 def require_binaries() -> None:

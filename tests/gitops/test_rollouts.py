@@ -21,7 +21,6 @@ import json
 import math
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from scripts.observability.stack import Server, start_prometheus
 
 from tests.gitops.support import TOOLS_BIN, ControlPlane, apply, ensure_namespace
 from tests.k8s.support import REQUIRED, helm_template
-from tests.support import REPO, Process, free_port, process_env, wait_until
+from tests.support import Process, admin_key, free_port, process_env, wait_until
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -92,24 +91,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
         url = database.get_uri()
         migrate.upgrade(url)
-        key = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "conveyor",
-                "admin",
-                "create-key",
-                "--email",
-                "sre@example.com",
-                "--role",
-                "admin",
-            ],
-            env=process_env(url),
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=REPO,
-        ).stdout.strip()
+        key = admin_key(url)
         port = free_port()
         api = Process(
             ["api", "--port", str(port)],

@@ -13,8 +13,6 @@ rules (their thresholds and `for` durations) are the committed ones.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +27,7 @@ from scripts.observability.contract import series_in
 from tests.conftest import truncate
 from tests.observability import queries, rules
 from tests.observability.stack import Notifications, Server, receiver, start_alertmanager, start_prometheus
-from tests.support import REPO, Process, free_port, process_env, wait_until
+from tests.support import Process, admin_key, free_port, process_env, wait_until
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -81,28 +79,6 @@ def process(directory: Path, database_url: str, command: str, **env: str) -> Pro
         directory / f"{command}.log",
         port,
     ).start()
-
-
-def admin_key(database_url: str) -> str:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "conveyor",
-            "admin",
-            "create-key",
-            "--email",
-            "sre@example.com",
-            "--role",
-            "admin",
-        ],
-        env=process_env(database_url),
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-    )
-    return result.stdout.strip()
 
 
 class Traffic:

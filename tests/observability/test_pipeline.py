@@ -41,8 +41,7 @@ from scripts.observability.stack import (
 
 from tests.conftest import truncate
 from tests.observability.conftest import tool
-from tests.observability.test_live import admin_key
-from tests.support import Process, free_port, process_env, wait_until
+from tests.support import Process, admin_key, free_port, process_env, wait_until
 
 pytestmark = pytest.mark.timeout(300)
 
