@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from conveyor.engine.models import QUEUE_PATTERN
 from conveyor.handlers.destinations import AllowList
 
 ENV_PREFIX = "CONVEYOR_"
@@ -198,6 +199,19 @@ class Settings(BaseSettings):
         for name in filter(None, (n.strip() for n in value.split(","))):
             if not HEADER_NAME.match(name):
                 raise ValueError(f"{name!r} is not a header name")
+        return value
+
+    @field_validator("worker_queues")
+    @classmethod
+    def _queue_names(cls, value: str) -> str:
+        # A misspelt name here is a worker that polls a queue nobody submits to: refuse it at
+        # start, with the rule the API holds submitted queue names to.
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        if not names:
+            raise ValueError("names no queue: a worker needs at least one")
+        for name in names:
+            if not re.match(QUEUE_PATTERN, name):
+                raise ValueError(f"{name!r} is not a queue name (letters, digits, _ . : -; at most 64)")
         return value
 
     @field_validator("redis_url")

@@ -30,6 +30,8 @@ def test_defaults_are_safe_for_local_use(monkeypatch: pytest.MonkeyPatch) -> Non
         ("CONVEYOR_TRUSTED_PROXIES", "10.0.0.1,the-lb", "CONVEYOR_TRUSTED_PROXIES"),
         ("CONVEYOR_MAX_SCHEDULES_PER_USER", "0", "CONVEYOR_MAX_SCHEDULES_PER_USER"),
         ("CONVEYOR_MAX_API_KEYS_PER_USER", "many", "CONVEYOR_MAX_API_KEYS_PER_USER"),
+        ("CONVEYOR_WORKER_QUEUES", "default,bulk mail", "'bulk mail' is not a queue name"),
+        ("CONVEYOR_WORKER_QUEUES", " , ", "CONVEYOR_WORKER_QUEUES.*names no queue"),
     ],
 )
 def test_bad_values_name_the_variable(
@@ -78,3 +80,8 @@ def test_an_unreadable_ca_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("CONVEYOR_API_CA_FILE", str(tmp_path / "ca.pem"))
     with pytest.raises(SettingsError, match=r"CONVEYOR_API_CA_FILE: .*ca\.pem does not exist"):
         load_settings()
+
+
+def test_worker_queues_are_trimmed_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVEYOR_WORKER_QUEUES", " default , conveyor.webhooks,")
+    assert load_settings().queues == ["default", "conveyor.webhooks"]
