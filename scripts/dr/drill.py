@@ -280,6 +280,36 @@ def clusters() -> Iterator[list[Cluster]]:
             cluster.ensure_stopped()
 
 
+def archiving_primary(root: Path, sizes: Sizes, started: list[Cluster]) -> tuple[Repository, Cluster]:
+    """A new primary with the app database, archiving its WAL to a new pgBackRest repository."""
+    repo = Repository(root)
+    primary = Cluster("primary", root, free_port())
+    started.append(primary)
+    repo.configure(primary)
+    primary.settings.update(repo.archiving_settings(sizes.archive_timeout_s))
+    say("primary: initdb, start, stanza")
+    primary.initdb().start()
+    primary.create_app_database()
+    repo.stanza_create()
+    return repo, primary
+
+
+@contextmanager
+def steady_load(stack: Stack, root: Path, sizes: Sizes) -> Iterator[LoadGenerator]:
+    """The schedule firing and submits at ``sizes.rate``, steady before the body runs; the load
+    stops however the body ends, so its acknowledged log is final for the accounting after."""
+    start_schedule(stack)
+    load = LoadGenerator(
+        stack.api().url, stack.admin_key, root / "acknowledged.jsonl", rate=sizes.rate
+    ).start()
+    try:
+        say("steady state?")
+        reach_steady_state(stack, load)
+        yield load
+    finally:
+        load.stop()
+
+
 def primary_lost(root: Path, sizes: Sizes, *, recovery: str) -> dict[str, Any]:
     """Steady load, backups, the primary killed and its data deleted, then ``recovery``:
     ``restore`` (latest backup + archived WAL into a new instance), ``promote-async`` or
@@ -290,16 +320,8 @@ def primary_lost(root: Path, sizes: Sizes, *, recovery: str) -> dict[str, Any]:
 
 def _primary_lost(root: Path, sizes: Sizes, recovery: str, started: list[Cluster]) -> dict[str, Any]:
     root = make_workdir(root)
-    repo = Repository(root)
-    primary = Cluster("primary", root, free_port())
-    started.append(primary)
+    repo, primary = archiving_primary(root, sizes, started)
     standby_port = free_port()
-    repo.configure(primary)
-    primary.settings.update(repo.archiving_settings(sizes.archive_timeout_s))
-    say("primary: initdb, start, stanza")
-    primary.initdb().start()
-    primary.create_app_database()
-    repo.stanza_create()
     replica = None
     replication_cost = None
     if recovery.startswith("promote"):
@@ -329,13 +351,7 @@ def _primary_lost(root: Path, sizes: Sizes, recovery: str, started: list[Cluster
     backups: list[str] = []
     say("conveyor: migrate, start")
     with conveyor(url, root / "logs", sizes) as stack:
-        start_schedule(stack)
-        load = LoadGenerator(
-            stack.api().url, stack.admin_key, root / "acknowledged.jsonl", rate=sizes.rate
-        ).start()
-        try:
-            say("steady state?")
-            reach_steady_state(stack, load)
+        with steady_load(stack, root, sizes) as load:
             say("full backup")
             backups.append(repo.backup("full")["label"])
             time.sleep(sizes.load_seconds / 2)  # load between backups: the incremental has work to copy
@@ -363,8 +379,6 @@ def _primary_lost(root: Path, sizes: Sizes, recovery: str, started: list[Cluster
             recovered_at = recovered(stack, failure_at)
             reconnected = every_process_reconnected(stack, new_primary, failure_at)
             time.sleep(1)  # a little load on the new primary: acknowledged after recovery, never lost
-        finally:
-            load.stop()
         say("accounting")
         accounting = account(new_primary, load, failure_at, writable_at=database_back_at)
         fires_after = new_primary.sql(
@@ -405,30 +419,15 @@ def operator_error(root: Path, sizes: Sizes) -> dict[str, Any]:
 
 def _operator_error(root: Path, sizes: Sizes, started: list[Cluster]) -> dict[str, Any]:
     root = make_workdir(root)
-    repo = Repository(root)
-    primary = Cluster("primary", root, free_port())
-    started.append(primary)
+    repo, primary = archiving_primary(root, sizes, started)
     pitr_port = free_port()
-    repo.configure(primary)
-    primary.settings.update(repo.archiving_settings(sizes.archive_timeout_s))
-    primary.initdb().start()
-    primary.create_app_database()
-    repo.stanza_create()
     url = multi_host_url([primary.port, pitr_port])
     say("conveyor: migrate, start")
     with conveyor(url, root / "logs", sizes) as stack:
-        start_schedule(stack)
-        load = LoadGenerator(
-            stack.api().url, stack.admin_key, root / "acknowledged.jsonl", rate=sizes.rate
-        ).start()
-        try:
-            say("steady state?")
-            reach_steady_state(stack, load)
+        with steady_load(stack, root, sizes) as load:
             say("full backup")
             backup = repo.backup("full")["label"]
             time.sleep(sizes.load_seconds / 2)  # jobs after the backup: they come back from WAL alone
-        finally:
-            load.stop()
         account(primary, load, time.time())  # all final before the mistake: the baseline
         before = primary.sql("SELECT count(*) FROM conveyor.jobs WHERE payload ? 'token'")[0][0]
         target = primary.sql("SELECT clock_timestamp()")[0][0]
