@@ -43,7 +43,7 @@ def _free_port() -> int:
 
 async def _users(pool: Pool) -> tuple[dict[str, str], str]:
     """A user per role, signing in with PASSWORD; an API key for the admin."""
-    users = {role: f"{role}@example.com" for role in ROLES}
+    users: dict[str, str] = {role: f"{role}@example.com" for role in ROLES}
     _, key = await user_with_key(
         pool, users["admin"], "admin", "local stack", name="Admin", password=PASSWORD
     )
