@@ -23,17 +23,10 @@ SEED_JOBS = 100_000
 
 
 def seed(system: ConveyorAPI, rows: int = SEED_JOBS) -> None:
-    """History for the list and get endpoints to read: finished jobs with their ids 1..rows."""
-    _pg_exec(
-        system.url,
-        "TRUNCATE conveyor.jobs, conveyor.job_events RESTART IDENTITY",
-        "INSERT INTO conveyor.jobs (queue, type, payload, state, max_attempts, timeout_seconds, attempts,"
-        " started_at, finished_at, result)"
-        " SELECT 'default', 'noop', jsonb_build_object('order', g), 'succeeded', 5, 300, 1,"
-        "        now() - interval '1 hour', now() - interval '1 hour', 'null'"
-        f" FROM generate_series(1, {rows}) AS g",
-        "VACUUM ANALYZE conveyor.jobs",
-    )
+    """History for the list and get endpoints to read: finished jobs with their ids 1..rows, made
+    by the project's ``finished_history`` factory (through the driver, in the project environment)."""
+    _pg_exec(system.url, "TRUNCATE conveyor.jobs, conveyor.job_events RESTART IDENTITY")
+    subprocess.run(system.argv("history", "--rows", rows), env=system.env(), check=True, capture_output=True)
 
 
 def locust_step(system: ConveyorAPI, rate: int, seconds: int, tag: str) -> dict[str, Any]:

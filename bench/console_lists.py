@@ -1,7 +1,8 @@
 """Console list pages with 100,000 jobs: latency percentiles of what a user clicks.
 
-Starts a throwaway Conveyor (scripts/local_stack.py), submits ``--jobs`` jobs through the API
-(batches of 1,000, due in 2099 so they stay put, spread over 10 queues and 3 types), signs in
+Starts a throwaway Conveyor (scripts/local_stack.py), adds ``--jobs`` jobs as the admin with the
+``jobs_in_states`` factory (the engine's enqueue in batches of 1,000, the rows the API's batch
+submission writes; due in 2099 so they stay put, spread over 10 queues and 3 types), signs in
 to the console as a viewer, then times ``--requests`` sequential GETs of each page, measured at
 the client (console → API → PostgreSQL and back, rendered HTML).
 
@@ -15,6 +16,7 @@ import re
 import statistics
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +26,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from harness import write_report
 from local_stack import PASSWORD, Stack, running_stack
 
+from conveyor.engine.jobs import Jobs
+from conveyor.engine.models import JobSpec
+from conveyor.factories import blocking, jobs_in_states
+from conveyor.store.users import user_by_email
+
 
 def seed(stack: Stack, count: int) -> None:
-    with httpx.Client(
-        base_url=f"{stack.api}/api/v1", headers={"Authorization": f"Bearer {stack.admin_key}"}, timeout=120
-    ) as api:
-        for start in range(0, count, 1000):
-            batch = [
-                {"type": ("echo", "noop", "sleep", "echo", "noop")[n % 5], "queue": f"q{n % 10}",
-                 "run_at": "2099-01-01T00:00:00Z", "payload": {"seconds": 1} if n % 5 == 2 else {"n": n}}
-                for n in range(start, min(count, start + 1000))
-            ]  # fmt: skip
-            api.post("/jobs/batch", json={"jobs": batch}).raise_for_status()
+    """The rows the admin's batch submissions would write (the API enqueues each batch of 1,000
+    the same way), made by the ``jobs_in_states`` factory without the HTTP round trips."""
+    due = datetime(2099, 1, 1, tzinfo=UTC)
+    specs = [
+        JobSpec(
+            type=("echo", "noop", "sleep", "echo", "noop")[n % 5],
+            queue=f"q{n % 10}",
+            run_at=due,
+            payload={"seconds": 1} if n % 5 == 2 else {"n": n},
+        )
+        for n in range(count)
+    ]
+
+    async def make(engine: Jobs) -> None:
+        admin = await user_by_email(engine.pool, stack.users["admin"])
+        assert admin is not None
+        await jobs_in_states(engine, specs, created_by=admin["id"])
+
+    blocking(stack.database_url, make)
 
 
 def sign_in(http: httpx.Client, email: str) -> None:

@@ -403,7 +403,8 @@ def api_load(results: dict[str, Any], images: dict[str, str]) -> str:
     rows = [
         "## API load test (Locust)\n",
         f"`conveyor api` (one process, default settings, per-key rate limit lifted) on the same PostgreSQL,"
-        f" {load['seed_jobs']:,} finished jobs already in the table, one worker process running the submitted"
+        f" {load['seed_jobs']:,} finished jobs already in the table (the `finished_history` factory,"
+        " `src/conveyor/factories.py`), one worker process running the submitted"
         " jobs. Locust (headless, loopback, `FastHttpUser`, each user one request per second) offers a"
         " rising rate for"
         f" {s['locust_seconds']} s per step after a short warm-up; the mix is 30% submit (`POST /api/v1/jobs`),"
@@ -444,8 +445,9 @@ def retention(results: dict[str, Any]) -> str:
             " handler work: the hot path alone;",
             f"- **burn-down** — an in-process worker (concurrency 100, batch 100) running {r['jobs']:,} no-op"
             " jobs end to end.\n",
-            f"The history is added with one `INSERT ... SELECT generate_series` of {r['history']:,} `succeeded`"
-            f" jobs (with their insert events; {fmt(r.get('history_insert_seconds'), 1)} s) and `VACUUM ANALYZE`.\n",
+            f"The history is added by the `finished_history` factory (`src/conveyor/factories.py`): one"
+            f" `INSERT ... SELECT generate_series` of {r['history']:,} `succeeded` jobs (with their insert"
+            f" events; {fmt(r.get('history_insert_seconds'), 1)} s) and `VACUUM ANALYZE`.\n",
             "| case | claim+complete (jobs/s) | burn-down (jobs/s) |",
             "|---|---:|---:|",
             f"| empty history | {fmt(e['claim_complete_jobs_per_s'])} | {fmt(e['burn_down_jobs_per_s'])} |",
@@ -504,8 +506,10 @@ def console_lists() -> str:
     rows = [
         "## Console list pages with 100,000 jobs\n",
         f"`bench/console_lists.py` ([`{path.relative_to(ROOT)}`](../{path.relative_to(ROOT)}), {r['at'][:10]}):"
-        f" a throwaway API, worker, scheduler and console on an embedded PostgreSQL, {r['jobs']:,} jobs submitted"
-        " through the API (due in 2099, so they stay `scheduled`; 10 queues, 3 types), then"
+        f" a throwaway API, worker, scheduler and console on an embedded PostgreSQL, {r['jobs']:,} jobs added"
+        " as the admin by the `jobs_in_states` factory (`src/conveyor/factories.py`: the engine's enqueue in"
+        " batches of 1,000, the rows the API's batch submission writes; due in 2099, so they stay"
+        " `scheduled`; 10 queues, 3 types), then"
         f" {r['requests_per_page']} sequential GETs of each page as a signed-in viewer, timed at the client"
         " (console → API → PostgreSQL → rendered HTML). Target: list pages p95 under 150 ms.\n",
         "| page | p50 ms | p95 ms | max ms |",

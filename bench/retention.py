@@ -32,6 +32,7 @@ from conveyor.engine.jobs import EngineDefaults, Jobs
 from conveyor.engine.models import JobSpec
 from conveyor.engine.queries import sql
 from conveyor.engine.worker import Worker, WorkerConfig
+from conveyor.factories import blocking, finished_history, jobs_in_states
 from conveyor.handlers import discover
 from conveyor.store import migrate
 from conveyor.store.database import Pool, fetch_all, open_pool
@@ -40,13 +41,8 @@ from conveyor.telemetry.logging import configure_logging
 RESULTS = Path(__file__).parent / "results"
 
 
-async def enqueue(jobs: Jobs, count: int) -> None:
-    for start in range(0, count, 1000):
-        await jobs.enqueue([JobSpec(type="noop")] * min(1000, count - start))
-
-
 async def claim_and_complete(pool: Pool, jobs: Jobs, count: int) -> float:
-    await enqueue(jobs, count)
+    await jobs_in_states(jobs, [JobSpec(type="noop")] * count)
     completer = Completer(pool, "bench")
     started = time.perf_counter()
     done = 0
@@ -60,7 +56,7 @@ async def claim_and_complete(pool: Pool, jobs: Jobs, count: int) -> float:
 
 
 async def burn_down(pool: Pool, jobs: Jobs, url: str, count: int) -> float:
-    await enqueue(jobs, count)
+    await jobs_in_states(jobs, [JobSpec(type="noop")] * count)
     registry = discover()
     worker = Worker(
         pool,
@@ -89,19 +85,12 @@ async def burn_down(pool: Pool, jobs: Jobs, url: str, count: int) -> float:
 
 
 def add_history(url: str, rows: int) -> float:
-    started = time.perf_counter()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "INSERT INTO conveyor.jobs (queue, type, payload, state, max_attempts, timeout_seconds,"
-            " attempts, started_at, finished_at, result)"
-            " SELECT 'default', 'noop', '{}', 'succeeded', 5, 300, 1, now() - interval '1 hour',"
-            "        now() - interval '1 hour', 'null'"
-            " FROM generate_series(1, %s)",
-            [rows],
-        )
-        conn.execute("VACUUM ANALYZE conveyor.jobs")
-        conn.execute("VACUUM ANALYZE conveyor.job_events")
-    return time.perf_counter() - started
+    async def timed(engine: Jobs) -> float:
+        started = time.perf_counter()
+        await finished_history(engine.pool, rows)
+        return time.perf_counter() - started
+
+    return blocking(url, timed)
 
 
 def clear_history(url: str) -> None:

@@ -4,7 +4,6 @@ free loopback ports. Not for production; ``conveyor up`` is the supported local 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import socket
@@ -18,13 +17,13 @@ from pathlib import Path
 
 import httpx
 
+from conveyor.factories import blocking, user_with_key
 from conveyor.store import migrate
-from conveyor.store.api_keys import create_api_key
-from conveyor.store.database import open_pool
-from conveyor.store.users import create_user
+from conveyor.store.database import Pool
+from conveyor.store.users import Role, ensure_user
 
 PASSWORD = "screenshots and benchmarks"  # noqa: S105 - a throwaway local stack
-ROLES = ("admin", "operator", "viewer")
+ROLES: tuple[Role, ...] = ("admin", "operator", "viewer")
 
 
 @dataclass
@@ -42,20 +41,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _users(url: str) -> tuple[dict[str, str], str]:
-    pool = await open_pool(url, size=1, name="local-stack")
-    try:
-        await pool.wait()
-        users = {}
-        for role in ROLES:
-            users[role] = f"{role}@example.com"
-            row = await create_user(pool, users[role], role, role.title(), PASSWORD)  # type: ignore[arg-type]
-            assert row is not None
-            if role == "admin":
-                _, key = await create_api_key(pool, row["id"], "local stack")
-        return users, key
-    finally:
-        await pool.close()
+async def _users(pool: Pool) -> tuple[dict[str, str], str]:
+    """A user per role, signing in with PASSWORD; an API key for the admin."""
+    users: dict[str, str] = {role: f"{role}@example.com" for role in ROLES}
+    _, key = await user_with_key(
+        pool, users["admin"], "admin", "local stack", name="Admin", password=PASSWORD
+    )
+    for role in ROLES[1:]:
+        await ensure_user(pool, users[role], role, role.title(), password=PASSWORD)
+    return users, key
 
 
 def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -78,7 +72,7 @@ def running_stack(**env_overrides: str) -> Iterator[Stack]:
         server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")
         url = server.get_uri()
         migrate.upgrade(url)
-        users, admin_key = asyncio.run(_users(url))
+        users, admin_key = blocking(url, lambda engine: _users(engine.pool))
         ports = {name: _free_port() for name in ("api", "web", "worker", "scheduler")}
         api = f"http://127.0.0.1:{ports['api']}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("CONVEYOR_")}

@@ -15,12 +15,12 @@ from scripts.redis_server import RedisError, start_redis
 from conveyor.engine.jobs import EngineDefaults, Jobs
 from conveyor.engine.queues import Queues
 from conveyor.engine.schedules import Schedules
+from conveyor.factories import user_with_key
 from conveyor.handlers import Registry, discover
 from conveyor.settings import load_settings
 from conveyor.store import migrate
-from conveyor.store.api_keys import create_api_key
 from conveyor.store.database import Pool, open_pool
-from conveyor.store.users import ensure_user
+from conveyor.store.users import Role
 from tests.support import Process, free_port, process_env
 
 TABLES = (
@@ -101,9 +101,9 @@ async def admin_key(pool: Pool, clean_db: str) -> str:
     return await issue_key(pool, "admin@example.com", "admin")
 
 
-async def issue_key(pool: Pool, email: str, role: str) -> str:
-    user = await ensure_user(pool, email, role)  # type: ignore[arg-type]
-    _, key = await create_api_key(pool, user["id"], "test")
+async def issue_key(pool: Pool, email: str, role: Role) -> str:
+    """A new API key (named ``test``) for the user with this email, created with ``role`` if missing."""
+    _, key = await user_with_key(pool, email, role, "test")
     return key
 
 

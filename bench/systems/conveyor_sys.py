@@ -5,6 +5,7 @@ worker        the real ``conveyor worker`` process (settings from CONVEYOR_* var
 enqueue       pre-enqueue --jobs no-op jobs through the engine, batches of 1,000
 produce       enqueue at --rate jobs/s for --seconds, one batch per 10 ms tick
 api-submit    submit --jobs through the HTTP API, --batch jobs per request, --clients at once
+history       add --rows finished jobs (``factories.finished_history``), payloads numbered
 """
 
 from __future__ import annotations
@@ -75,6 +76,16 @@ async def enqueue(count: int, batch: int) -> None:
     for start in range(0, count, batch):
         await jobs.enqueue([JobSpec(type="noop") for _ in range(min(batch, count - start))])
     emit({"enqueued": count, "seconds": time.perf_counter() - started})
+    await pool.close()
+
+
+async def history(rows: int) -> None:
+    from conveyor.factories import finished_history
+    from conveyor.store.database import open_pool
+
+    pool = await open_pool(os.environ["CONVEYOR_DATABASE_URL"], size=1, name="bench-history")
+    await pool.wait()
+    await finished_history(pool, rows, numbered=True)
     await pool.close()
 
 
@@ -155,6 +166,8 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=1000)
     p.add_argument("--clients", type=int, default=2)
     p.add_argument("--stamp", action="store_true")
+    p = sub.add_parser("history")
+    p.add_argument("--rows", type=int, required=True)
     args = parser.parse_args()
     if args.command == "worker":
         worker()
@@ -162,6 +175,8 @@ def main() -> None:
         asyncio.run(enqueue(args.jobs, args.batch))
     elif args.command == "produce":
         asyncio.run(produce(args.rate, args.seconds))
+    elif args.command == "history":
+        asyncio.run(history(args.rows))
     else:
         key = os.environ["BENCH_API_KEY"]
         asyncio.run(api_submit(args.url, key, args.jobs, args.batch, args.clients, args.stamp))

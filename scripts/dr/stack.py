@@ -3,7 +3,6 @@ database URL — a libpq multi-host URL in the drills, so they follow a failover
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
@@ -119,21 +118,12 @@ class Stack:
     def create_admin_key(self) -> str:
         """An admin API key for the drill, issued directly in the database (as the CLI's
         `conveyor admin create-key` does)."""
-        from conveyor.store.api_keys import create_api_key
-        from conveyor.store.database import open_pool
-        from conveyor.store.users import ensure_user
+        from conveyor.factories import blocking, user_with_key
 
-        async def issue() -> str:
-            pool = await open_pool(self.database_url, size=1, name="conveyor-drill")
-            try:
-                await pool.wait()
-                user = await ensure_user(pool, "drill@example.com", "admin")
-                _, key = await create_api_key(pool, user["id"], "drill")
-                return key
-            finally:
-                await pool.close()
-
-        self.admin_key = asyncio.run(issue())
+        _, self.admin_key = blocking(
+            self.database_url,
+            lambda engine: user_with_key(engine.pool, "drill@example.com", "admin", "drill"),
+        )
         return self.admin_key
 
     def start(

@@ -208,10 +208,9 @@ def create_key(
     name: Annotated[str, typer.Option(help="A label for the key.")] = "cli",
 ) -> None:
     """Issue an API key directly in the database and print it once."""
-    from conveyor.store.api_keys import create_api_key
+    from conveyor.factories import user_with_key
     from conveyor.store.database import database_url, open_pool
     from conveyor.store.migrate import ensure_migrated
-    from conveyor.store.users import ensure_user
 
     if role not in ("admin", "operator", "viewer"):
         fail(f"--role must be admin, operator or viewer, not {role!r}", 2)
@@ -228,8 +227,7 @@ def create_key(
         pool = await open_pool(url, size=1, name="conveyor-cli")
         try:
             await pool.wait()
-            user = await ensure_user(pool, email, role)  # type: ignore[arg-type]
-            _, key = await create_api_key(pool, user["id"], name)
+            _, key = await user_with_key(pool, email, role, name)  # type: ignore[arg-type]
             return key
         finally:
             await pool.close()

@@ -4,9 +4,9 @@ with limits, schedules, webhooks, and jobs in every state with their events and 
 Idempotent: users, queues, schedules and webhooks are matched by name and left alone when
 present; jobs carry ``seed-<n>`` idempotency keys and only the missing ones are added, so a
 second run changes nothing. Bounded (at most 100,000 jobs). A production database that holds
-anything is refused unless forced. Jobs go through the engine's own enqueue; their lifecycle
-(claims, runs, retries, deaths) is replayed in SQL, and the history is back-dated over the last
-day so the overview's charts have something to show.
+anything is refused unless forced. The jobs are made by ``factories.jobs_in_states``: the
+engine's own enqueue, their lifecycle (claims, runs, retries, deaths) replayed in SQL, and the
+history back-dated over the last day so the overview's charts have something to show.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from conveyor.engine.jobs import Jobs
 from conveyor.engine.models import JobSpec
 from conveyor.engine.queues import Queues
 from conveyor.engine.schedules import JobTemplate, Schedules, ScheduleSpec
+from conveyor.factories import jobs_in_states
 from conveyor.store import webhooks
-from conveyor.store.database import Pool, execute, fetch_one
+from conveyor.store.database import Pool, fetch_one
 from conveyor.store.queries import sql
 from conveyor.store.users import ensure_user
 
 MAX_JOBS = 100_000
-BATCH = 1_000
 
 USERS = (
     ("ada@example.com", "admin", "Ada Admin"),
@@ -153,16 +153,15 @@ async def seed(
     # Made-up data, repeatable from the count already seeded; nothing secret depends on it.
     rng = random.Random(before["seeded_jobs"])  # noqa: S311  # nosec B311
     planned = plan(missing, before["seeded_jobs"], rng, datetime.now(UTC))
-    for start in range(0, len(planned), BATCH):
-        chunk = planned[start : start + BATCH]
-        created = await jobs.enqueue([spec for spec, _ in chunk], created_by=owners[1]["id"])
-        by_state: dict[str, list[int]] = {}
-        for (job, _), (_, state) in zip(created, chunk, strict=True):
-            by_state.setdefault(state, []).append(job.id)
-        await _replay_lifecycle(pool, by_state)
-        for state, ids in by_state.items():
-            report.jobs[state] = report.jobs.get(state, 0) + len(ids)
-        progress(len(chunk))
+    made = await jobs_in_states(
+        jobs,
+        [spec for spec, _ in planned],
+        [state for _, state in planned],
+        created_by=owners[1]["id"],
+        backdate=True,
+        progress=progress,
+    )
+    report.jobs = {state: len(ids) for state, ids in made.items()}
 
     # Last: a webhook made earlier would be sent the seeded jobs' deaths.
     for description, url, events in WEBHOOKS:
@@ -178,15 +177,3 @@ async def seed(
             )
         report.webhooks += 1
     return report
-
-
-async def _replay_lifecycle(pool: Pool, by_state: dict[str, list[int]]) -> None:
-    """Walk each job from queued to its planned state the way workers would have."""
-    ran = [i for state, ids in by_state.items() if state not in ("queued", "scheduled") for i in ids]
-    async with pool.connection() as conn, conn.transaction():
-        await execute(conn, sql("seed_start"), ids=ran, max_wait_seconds=3.0)
-        for state in ("succeeded", "dead", "cancelled", "retrying"):
-            if ids := by_state.get(state):
-                await execute(conn, sql("seed_finish"), ids=ids, state=state, max_run_seconds=4.0)
-        everything = [i for ids in by_state.values() for i in ids]
-        await execute(conn, sql("seed_backdate"), ids=everything)

@@ -14,6 +14,7 @@ import pytest
 
 from conveyor.engine.jobs import Jobs
 from conveyor.engine.models import JobSpec
+from conveyor.factories import blocking, jobs_in_states
 from tests.support import Process, free_port, process_env, wait_until
 
 
@@ -231,13 +232,9 @@ def test_worker_rides_out_a_database_outage(tmp_path: Any, spawn: Any) -> None:
     migrate.upgrade(url)
 
     def submit() -> int:
-        with psycopg.connect(url, autocommit=True) as conn:
-            row = conn.execute(
-                "INSERT INTO conveyor.jobs (queue, type, state, max_attempts, timeout_seconds)"
-                " VALUES ('default', 'noop', 'queued', 3, 30) RETURNING id"
-            ).fetchone()
-        assert row is not None
-        return int(row[0])
+        spec = JobSpec(type="noop", max_attempts=3, timeout_seconds=30)
+        [job_id] = blocking(url, lambda engine: jobs_in_states(engine, [spec]))["queued"]
+        return job_id
 
     def succeeded(job_id: int) -> bool:
         with psycopg.connect(url) as conn:

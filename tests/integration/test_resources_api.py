@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 
+from conveyor.factories import walk_to_states
+from conveyor.store.database import Pool
 from tests.integration.test_api import assert_problem
 from tests.support import Process, eventually
 
@@ -19,16 +20,6 @@ def http(api_server: Process, admin_key: str) -> httpx.Client:
     return httpx.Client(
         base_url=f"{api_server.base_url}/api/v1", headers={"Authorization": f"Bearer {admin_key}"}, timeout=10
     )
-
-
-def kill(database_url: str, *ids: int) -> None:
-    """Put jobs in the dead-letter queue as a worker would (no worker runs in these tests)."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(
-            "UPDATE conveyor.jobs SET state = 'dead', finished_at = now(), attempts = max_attempts"
-            " WHERE id = ANY(%s)",
-            [list(ids)],
-        )
 
 
 async def test_workers_are_listed_with_their_slots_until_they_stop(
@@ -66,7 +57,7 @@ def test_queue_overview_pause_resume_and_deprecated_field(http: httpx.Client) ->
     assert spec["components"]["schemas"]["QueueUpdate"]["properties"]["paused"]["deprecated"] is True
 
 
-def test_dead_letter_list_replay_purge_and_delete(http: httpx.Client, database_url: str) -> None:
+async def test_dead_letter_list_replay_purge_and_delete(http: httpx.Client, pool: Pool) -> None:
     ids = [
         j["id"]
         for j in http.post(
@@ -80,7 +71,7 @@ def test_dead_letter_list_replay_purge_and_delete(http: httpx.Client, database_u
             },
         ).json()["items"]
     ]
-    kill(database_url, *ids)
+    await walk_to_states(pool, {"dead": ids})  # as a worker would: no worker runs in these tests
     assert [j["id"] for j in http.get("/dead-letter", params={"queue": "b"}).json()["items"]] == ids[:0:-1]
     assert http.post("/dead-letter/replay", json={"type": "echo"}).json()["replayed"] == 1
     assert_problem(http.post("/dead-letter/purge", json={"queue": "b"}), 422, "confirm")

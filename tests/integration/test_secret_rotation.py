@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
+from conveyor.engine.models import JobSpec
+from conveyor.factories import blocking, jobs_in_states
 from tests.support import Process, free_port, process_env, wait_until
 
 JOBS = 60
@@ -78,12 +80,8 @@ def test_a_rotated_database_password_is_used_without_a_restart(tmp_path: Path) -
             process.wait_ready(timeout=90)
         pids = [p.popen.pid for p in started if p.popen is not None]
 
-        with psycopg.connect(admin, autocommit=True) as conn:
-            for _ in range(JOBS):
-                conn.execute(
-                    "INSERT INTO conveyor.jobs (queue, type, payload, state, max_attempts, timeout_seconds)"
-                    """ VALUES ('default', 'sleep', '{"seconds": 0.05}', 'queued', 5, 30)"""
-                )
+        spec = JobSpec(type="sleep", payload={"seconds": 0.05}, max_attempts=5, timeout_seconds=30)
+        blocking(admin, lambda engine: jobs_in_states(engine, [spec] * JOBS))
         wait_until(
             lambda: states(admin).get("succeeded", 0) >= 5, timeout=60, what="jobs before the rotation"
         )

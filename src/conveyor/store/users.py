@@ -67,9 +67,11 @@ async def create_user(
     )
 
 
-async def ensure_user(pool: Pool, email: str, role: Role, name: str | None = None) -> dict[str, Any]:
-    """The user with this email, created (without a password) if there is none."""
-    user = await create_user(pool, email, role, name) or await user_by_email(pool, email)
+async def ensure_user(
+    pool: Pool, email: str, role: Role, name: str | None = None, *, password: str | None = None
+) -> dict[str, Any]:
+    """The user with this email, created (with ``password`` if given, else none) if there is none."""
+    user = await create_user(pool, email, role, name, password) or await user_by_email(pool, email)
     assert user is not None
     return user
 

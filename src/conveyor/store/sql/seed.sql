@@ -54,3 +54,18 @@ SELECT EXISTS (SELECT 1 FROM conveyor.schedules WHERE name = %(name)s) AS exists
 
 -- name: seed_webhook_exists
 SELECT EXISTS (SELECT 1 FROM conveyor.webhook_endpoints WHERE description = %(description)s) AS exists;
+
+-- name: seed_finished_history
+-- Volume: ``rows`` succeeded no-op jobs that finished an hour ago (the insert trigger adds their
+-- events), payload ``{"order": n}`` when ``numbered`` else ``{}``. One statement: a million rows
+-- in seconds.
+INSERT INTO conveyor.jobs (queue, type, payload, state, max_attempts, timeout_seconds, attempts,
+                           started_at, finished_at, result)
+SELECT 'default', 'noop', CASE WHEN %(numbered)s THEN jsonb_build_object('order', g) ELSE '{}' END,
+       'succeeded', 5, 300, 1, now() - interval '1 hour', now() - interval '1 hour', 'null'
+FROM generate_series(1, %(rows)s) AS g;
+
+-- name: seed_vacuum_history
+-- After bulk history: visibility map and statistics current, so no autovacuum or autoanalyze
+-- starts in the middle of what reads the tables next. Outside a transaction (autocommit).
+VACUUM ANALYZE conveyor.jobs, conveyor.job_events;
