@@ -107,16 +107,24 @@ class Process:
         return self.popen.wait(timeout=timeout)
 
     def stop(self) -> None:
-        if self.popen and self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+        stop_all([self])
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def stop_all(processes: list[Process]) -> None:
+    """SIGTERM every running process first, then wait for each (killed after 15 s): they shut
+    down side by side, not one after another."""
+    running = [p.popen for p in processes if p.popen and p.popen.poll() is None]
+    for popen in running:
+        popen.send_signal(signal.SIGTERM)
+    for popen in running:
+        try:
+            popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait()
 
 
 def process_env(database_url: str, **overrides: str) -> dict[str, str]:
