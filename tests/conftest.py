@@ -147,6 +147,17 @@ def spawn(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Process]]
     spawner.stop()
 
 
+@pytest.fixture(scope="module")
+def spawn_for_module(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Process]]:
+    """``spawn`` for processes a whole module shares (its tests empty the database between them,
+    as with ``api_server``); all are stopped after the module."""
+    spawner = Spawner(database_url, tmp_path_factory.mktemp("processes"))
+    yield spawner
+    spawner.stop()
+
+
 @pytest.fixture(scope="session")
 def api_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
     """One real API process for the whole session (tests create their own keys)."""
