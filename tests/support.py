@@ -113,6 +113,12 @@ class Process:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def all_ready(*processes: Process) -> None:
+    """Wait for processes started together: they start side by side, not one after another."""
+    for process in processes:
+        process.wait_ready()
+
+
 def stop_all(processes: list[Process]) -> None:
     """SIGTERM every running process first, then wait for each (killed after 15 s): they shut
     down side by side, not one after another."""
