@@ -8,7 +8,7 @@ import httpx
 
 from conveyor.store.database import Pool
 from tests.conftest import issue_key
-from tests.support import all_ready
+from tests.support import Process, all_ready
 
 
 def hit(base: str, key: str) -> httpx.Response:
@@ -42,9 +42,10 @@ async def test_limits_are_shared_across_api_processes_through_redis(
     assert statuses == [200, 200, 200, 200, 429, 429]
 
 
-async def test_revocation_applies_at_once_on_another_process(spawn: Any, pool: Pool, clean_db: str) -> None:
-    one, two = spawn("api"), spawn("api")
-    all_ready(one, two)
+async def test_revocation_applies_at_once_on_another_process(
+    api_server: Process, spawn: Any, pool: Pool, clean_db: str
+) -> None:
+    one, two = api_server, spawn("api").wait_ready()  # two processes on one database
     admin = await issue_key(pool, "admin@example.com", "admin")
     me = httpx.get(f"{one.base_url}/api/v1/me", headers={"Authorization": f"Bearer {admin}"}).json()
     victim = await issue_key(pool, "victim@example.com", "viewer")
