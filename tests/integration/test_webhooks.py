@@ -41,8 +41,9 @@ def processes(spawn_for_module: Any) -> tuple[Process, Process]:
 
 
 @pytest.fixture
-def fresh_worker(processes: tuple[Process, Process]) -> Process:
-    """The module's worker restarted: its counters start from zero again."""
+def fresh_worker(processes: tuple[Process, Process], clean_db: str) -> Process:
+    """The module's worker restarted on the emptied database: its counters start from zero, and
+    nothing an earlier test left can be delivered (and counted) after the restart."""
     _, worker = processes
     worker.stop()
     return worker.start().wait_ready()
