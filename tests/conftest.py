@@ -21,7 +21,7 @@ from conveyor.settings import load_settings
 from conveyor.store import migrate
 from conveyor.store.database import Pool, open_pool
 from conveyor.store.users import Role
-from tests.support import Process, free_port, process_env
+from tests.support import Process, free_port, process_env, stop_all
 
 TABLES = (
     "jobs",
@@ -107,12 +107,17 @@ async def issue_key(pool: Pool, email: str, role: Role) -> str:
     return key
 
 
-@pytest.fixture
-def spawn(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Process]]:
-    """Start real ``conveyor <command>`` processes; all are stopped after the test."""
-    started: list[Process] = []
+class Spawner:
+    """Starts real ``conveyor <command>`` processes on the tests' database, logging into
+    ``logs``; ``stop`` ends them all."""
 
-    def start(
+    def __init__(self, database_url: str, logs: Path) -> None:
+        self.database_url = database_url
+        self.logs = logs
+        self.started: list[Process] = []
+
+    def __call__(
+        self,
         command: str,
         *,
         env: dict[str, str] | None = None,
@@ -120,19 +125,37 @@ def spawn(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Process]]
         args: list[str] | None = None,
     ) -> Process:
         port = port or free_port()
-        name = f"{command}-{len(started)}"
+        name = f"{command}-{len(self.started)}"
         proc = Process(
             [command, "--port", str(port), *(args or [])],
-            process_env(database_url, **(env or {})),
-            tmp_path / f"{name}.log",
+            process_env(self.database_url, **(env or {})),
+            self.logs / f"{name}.log",
             port=port,
         ).start()
-        started.append(proc)
+        self.started.append(proc)
         return proc
 
-    yield start
-    for proc in started:
-        proc.stop()
+    def stop(self) -> None:
+        stop_all(self.started)
+
+
+@pytest.fixture
+def spawn(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Process]]:
+    """Start real ``conveyor <command>`` processes; all are stopped after the test."""
+    spawner = Spawner(database_url, tmp_path)
+    yield spawner
+    spawner.stop()
+
+
+@pytest.fixture(scope="module")
+def spawn_for_module(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Process]]:
+    """``spawn`` for processes a whole module shares (its tests empty the database between them,
+    as with ``api_server``); all are stopped after the module."""
+    spawner = Spawner(database_url, tmp_path_factory.mktemp("processes"))
+    yield spawner
+    spawner.stop()
 
 
 @pytest.fixture(scope="session")

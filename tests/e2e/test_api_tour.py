@@ -12,7 +12,7 @@ import pytest
 from standardwebhooks import Webhook as Verifier
 
 from conveyor.client import ApiError, Calls, Client
-from tests.support import Recorder, recording_receiver, wait_until
+from tests.support import Recorder, all_ready, recording_receiver, wait_until
 
 
 @pytest.fixture
@@ -29,8 +29,8 @@ def test_tour(spawn: Any, admin_key: str, receiver: Recorder) -> None:
         "CONVEYOR_RATE_LIMIT": "30/minute",
         "CONVEYOR_WORKER_POLL_INTERVAL": "0.2",
     }
-    api = spawn("api", env=env).wait_ready()
-    spawn("worker", env=env).wait_ready()
+    api = spawn("api", env=env)
+    all_ready(api, spawn("worker", env=env))
 
     with Client(api.base_url, admin_key) as admin:
         operator = admin.call(Calls.create_user({"email": "op@example.com", "role": "operator"}))

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 from conveyor.store.database import open_pool
 from conveyor.store.users import create_user
 from tests.conftest import truncate
-from tests.support import Answer, Process, Received, free_port, process_env, recording_receiver
+from tests.support import Answer, Process, Received, free_port, process_env, recording_receiver, stop_all
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery staple"
@@ -90,8 +90,7 @@ def stack(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                 api=procs[0], console=procs[-1].base_url, users=users, receiver=f"{receiver.url}/hook"
             )
     finally:
-        for proc in reversed(procs):
-            proc.stop()
+        stop_all(procs)
 
 
 @pytest.fixture(scope="module")

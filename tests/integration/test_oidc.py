@@ -18,10 +18,11 @@ def provider() -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_port}"
 
 
-@pytest.fixture
-def api(spawn: Callable[..., Process], provider: str, clean_db: str) -> Process:
+@pytest.fixture(scope="module")
+def oidc_api(spawn_for_module: Callable[..., Process], provider: str) -> Process:
+    """One API signing in through the provider for the module's tests."""
     port = free_port()
-    return spawn(
+    return spawn_for_module(
         "api",
         port=port,
         env={
@@ -31,6 +32,11 @@ def api(spawn: Callable[..., Process], provider: str, clean_db: str) -> Process:
             "CONVEYOR_OIDC_REDIRECT_URL": f"http://127.0.0.1:{port}/api/v1/sessions/oidc/callback",
         },
     ).wait_ready()
+
+
+@pytest.fixture
+def api(oidc_api: Process, clean_db: str) -> Process:
+    return oidc_api
 
 
 def sign_in_at_provider(api: Process, subject: str, next_path: str = "/jobs") -> httpx.Response:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from tests.support import Received, Recorder, recording_receiver, wait_until
+from tests.support import Received, Recorder, all_ready, recording_receiver, wait_until
 
 
 def spans(received: list[Received]) -> list[dict[str, Any]]:
@@ -49,8 +49,8 @@ def test_job_span_joins_the_request_trace_across_processes(
     spawn: Any, collector: Recorder, admin_key: str
 ) -> None:
     otel = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url, "OTEL_BSP_SCHEDULE_DELAY": "100"}
-    api = spawn("api", env=otel).wait_ready()
-    spawn("worker", env={**otel, "CONVEYOR_WORKER_POLL_INTERVAL": "0.2"}).wait_ready()
+    api = spawn("api", env=otel)
+    all_ready(api, spawn("worker", env={**otel, "CONVEYOR_WORKER_POLL_INTERVAL": "0.2"}))
     traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     response = httpx.post(
         f"{api.base_url}/api/v1/jobs",

@@ -8,6 +8,7 @@ import httpx
 
 from conveyor.store.database import Pool
 from tests.conftest import issue_key
+from tests.support import Process, all_ready
 
 
 def hit(base: str, key: str) -> httpx.Response:
@@ -34,14 +35,17 @@ async def test_limits_are_shared_across_api_processes_through_redis(
     spawn: Any, pool: Pool, clean_db: str, redis_url: str
 ) -> None:
     env = {"CONVEYOR_RATE_LIMIT": "4/hour", "CONVEYOR_REDIS_URL": redis_url}
-    one, two = spawn("api", env=env).wait_ready(), spawn("api", env=env).wait_ready()
+    one, two = spawn("api", env=env), spawn("api", env=env)
+    all_ready(one, two)
     key = await issue_key(pool, "shared@example.com", "viewer")
     statuses = [hit(api.base_url, key).status_code for api in (one, two, one, two, one, two)]
     assert statuses == [200, 200, 200, 200, 429, 429]
 
 
-async def test_revocation_applies_at_once_on_another_process(spawn: Any, pool: Pool, clean_db: str) -> None:
-    one, two = spawn("api").wait_ready(), spawn("api").wait_ready()
+async def test_revocation_applies_at_once_on_another_process(
+    api_server: Process, spawn: Any, pool: Pool, clean_db: str
+) -> None:
+    one, two = api_server, spawn("api").wait_ready()  # two processes on one database
     admin = await issue_key(pool, "admin@example.com", "admin")
     me = httpx.get(f"{one.base_url}/api/v1/me", headers={"Authorization": f"Bearer {admin}"}).json()
     victim = await issue_key(pool, "victim@example.com", "viewer")

@@ -13,7 +13,7 @@ from conveyor.engine.jobs import Jobs
 from conveyor.engine.models import JobSpec
 from conveyor.store.database import Pool
 from tests.conftest import issue_key
-from tests.support import Process, free_port
+from tests.support import Process, all_ready, free_port
 
 CACHED = {"CONVEYOR_ANALYTICS_CACHE_SECONDS": "300"}
 
@@ -47,7 +47,8 @@ async def test_analytics_are_shared_through_redis_and_never_across_roles(
     spawn: Any, pool: Pool, jobs: Jobs, redis_url: str
 ) -> None:
     env = {**CACHED, "CONVEYOR_REDIS_URL": redis_url}
-    one, two = spawn("api", env=env).wait_ready(), spawn("api", env=env).wait_ready()
+    one, two = spawn("api", env=env), spawn("api", env=env)
+    all_ready(one, two)
     admin = await issue_key(pool, "admin@example.com", "admin")
     viewer = await issue_key(pool, "viewer@example.com", "viewer")
     params = await answered_then_outdated(jobs, one, admin)
@@ -59,9 +60,9 @@ async def test_analytics_are_shared_through_redis_and_never_across_roles(
 async def test_without_redis_each_process_caches_its_own_and_a_dead_redis_is_no_error(
     spawn: Any, pool: Pool, jobs: Jobs
 ) -> None:
-    one, two = spawn("api", env=CACHED).wait_ready(), spawn("api", env=CACHED).wait_ready()
+    one, two = spawn("api", env=CACHED), spawn("api", env=CACHED)
     unreachable = spawn("api", env={**CACHED, "CONVEYOR_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
-    unreachable.wait_ready()
+    all_ready(one, two, unreachable)
     admin = await issue_key(pool, "admin@example.com", "admin")
     params = await answered_then_outdated(jobs, one, admin)
     assert enqueued(one, admin, params) == 1, "the same process reuses its answer"

@@ -11,6 +11,7 @@ import pytest
 from conveyor.store.database import Pool
 from conveyor.store.users import create_user
 from tests.integration.test_api import assert_problem
+from tests.support import Process
 
 PASSWORD = "correct horse battery staple"
 
@@ -26,8 +27,8 @@ def sign_in(base: str, email: str = "ada@example.com", password: str = PASSWORD)
     return httpx.post(f"{base}/api/v1/sessions", json={"email": email, "password": password})
 
 
-async def test_sign_in_cookie_csrf_and_sign_out(spawn: Any, ada: dict[str, Any]) -> None:
-    api = spawn("api").wait_ready()
+async def test_sign_in_cookie_csrf_and_sign_out(api_server: Process, ada: dict[str, Any]) -> None:
+    api = api_server
     response = sign_in(api.base_url)
     assert response.status_code == 201
     session = response.json()
@@ -49,9 +50,9 @@ async def test_sign_in_cookie_csrf_and_sign_out(spawn: Any, ada: dict[str, Any])
 
 
 async def test_wrong_password_unknown_user_and_disabled_user(
-    spawn: Any, ada: dict[str, Any], pool: Pool
+    api_server: Process, ada: dict[str, Any], pool: Pool
 ) -> None:
-    api = spawn("api").wait_ready()
+    api = api_server
     wrong = assert_problem(sign_in(api.base_url, password="nope"), 401)
     unknown = assert_problem(sign_in(api.base_url, email="eve@example.com"), 401)
     assert wrong["detail"] == unknown["detail"] == "wrong email or password"

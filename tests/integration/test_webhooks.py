@@ -26,16 +26,27 @@ def receiver() -> Iterator[Recorder]:
         yield recorder
 
 
-@pytest.fixture
-def processes(spawn: Any) -> tuple[Process, Process]:
-    """The API and the worker that delivers the webhooks."""
+@pytest.fixture(scope="module")
+def processes(spawn_for_module: Any) -> tuple[Process, Process]:
+    """The API and the worker that delivers the webhooks, shared by the module's tests: each
+    test starts on an empty database (``admin_key`` empties it) and waits for its deliveries."""
     env = {
         "CONVEYOR_HTTP_ALLOW": "127.0.0.1",
         "CONVEYOR_WORKER_POLL_INTERVAL": "0.2",
         "CONVEYOR_BACKOFF_BASE_SECONDS": "0.1",
         "CONVEYOR_BACKOFF_MAX_SECONDS": "0.2",
     }
-    return spawn("api", env=env).wait_ready(), spawn("worker", env=env).wait_ready()
+    api, worker = spawn_for_module("api", env=env), spawn_for_module("worker", env=env)
+    return api.wait_ready(), worker.wait_ready()
+
+
+@pytest.fixture
+def fresh_worker(processes: tuple[Process, Process], clean_db: str) -> Process:
+    """The module's worker restarted on the emptied database: its counters start from zero, and
+    nothing an earlier test left can be delivered (and counted) after the restart."""
+    _, worker = processes
+    worker.stop()
+    return worker.start().wait_ready()
 
 
 @pytest.fixture
@@ -90,9 +101,9 @@ def delivery_counts(worker: Process) -> dict[str, float]:
 
 
 def test_delivery_attempts_are_counted_by_result(
-    processes: tuple[Process, Process], platform: httpx.Client, receiver: Recorder
+    fresh_worker: Process, platform: httpx.Client, receiver: Recorder
 ) -> None:
-    _, worker = processes
+    worker = fresh_worker
     platform.post("/webhooks", json={"url": f"{receiver.url}/hooks", "events": ["job.succeeded"]})
     receiver.respond = refusing_first(2)  # two attempts answered 503, the third delivered
     platform.post("/jobs", json={"type": "echo", "payload": {"n": 1}})

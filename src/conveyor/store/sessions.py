@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from conveyor.store.database import Pool, execute, fetch_one
@@ -19,16 +20,21 @@ from conveyor.store.users import (
     verify_password,
 )
 
-# Verifying against this when the email is unknown keeps login timing from revealing which
-# emails have accounts.
-_DUMMY_HASH = hash_password("not a real password")
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when the email is unknown keeps login timing from revealing which
+    emails have accounts. Made on the first sign-in, not at import: hashing takes ~0.15 s, and
+    every process and CLI command imports this module."""
+    return hash_password("not a real password")
 
 
 async def login(pool: Pool, email: str, password: str) -> dict[str, Any] | None:
     """The user if the password matches and the account is enabled, else None."""
+    dummy = _dummy_hash()  # before the lookup: the first sign-in pays for it, known email or not
     user = await user_by_email(pool, email)
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(dummy, password)
         return None
     if not verify_password(user["password_hash"], password) or user["disabled"]:
         return None

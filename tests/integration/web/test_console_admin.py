@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.integration.web.conftest import PASSWORD, Browser, console_client, csrf_of, sign_in
-from tests.support import Process
+from tests.support import Process, all_ready
 
 
 async def test_an_admin_creates_a_user_who_can_then_sign_in(
@@ -60,8 +60,9 @@ async def test_webhooks_register_test_and_log(
     spawn: Callable[..., Process], user_factory: Callable[..., Any]
 ) -> None:
     # Its own API: receivers on loopback must be allowed for this test only.
-    api = spawn("api", env={"CONVEYOR_HTTP_ALLOW": "127.0.0.1"}).wait_ready()
-    web = spawn("web", env={"CONVEYOR_API_URL": api.base_url, "CONVEYOR_COOKIE_SECURE": "false"}).wait_ready()
+    api = spawn("api", env={"CONVEYOR_HTTP_ALLOW": "127.0.0.1"})
+    web = spawn("web", env={"CONVEYOR_API_URL": api.base_url, "CONVEYOR_COOKIE_SECURE": "false"})
+    all_ready(api, web)
     email = await user_factory("operator")
     with console_client(web.base_url) as http:
         assert sign_in(http, email).status_code == 303

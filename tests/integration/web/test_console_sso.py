@@ -19,8 +19,9 @@ def provider() -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_port}"
 
 
-@pytest.fixture
-def sso_console(spawn: Callable[..., Process], provider: str, clean_db: str) -> Process:
+@pytest.fixture(scope="module")
+def sso_stack(spawn_for_module: Callable[..., Process], provider: str) -> Process:
+    """One API and one console signing in through the provider for the module's tests."""
     console_port = free_port()
     oidc = {
         "CONVEYOR_OIDC_ISSUER": provider,
@@ -29,9 +30,16 @@ def sso_console(spawn: Callable[..., Process], provider: str, clean_db: str) -> 
         # The provider sends the browser back to the console, which hands the answer to the API.
         "CONVEYOR_OIDC_REDIRECT_URL": f"http://127.0.0.1:{console_port}/sign-in/sso/callback",
     }
-    api = spawn("api", env=oidc).wait_ready()
+    api = spawn_for_module("api", env=oidc)
     console_env = {**oidc, "CONVEYOR_API_URL": api.base_url, "CONVEYOR_COOKIE_SECURE": "false"}
-    return spawn("web", port=console_port, env=console_env).wait_ready()
+    console = spawn_for_module("web", port=console_port, env=console_env)
+    api.wait_ready()
+    return console.wait_ready()
+
+
+@pytest.fixture
+def sso_console(sso_stack: Process, clean_db: str) -> Process:
+    return sso_stack
 
 
 def test_sign_in_with_single_sign_on_lands_on_the_page_asked_for(sso_console: Process) -> None:
