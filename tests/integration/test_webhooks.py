@@ -11,6 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks import Webhook as Verifier
 
+from tests.conftest import job_counts
 from tests.integration.test_api import assert_problem
 from tests.support import Process, Received, Recorder, Responder, recording_receiver, wait_until
 
@@ -38,6 +39,19 @@ def processes(spawn_for_module: Any) -> tuple[Process, Process]:
     }
     api, worker = spawn_for_module("api", env=env), spawn_for_module("worker", env=env)
     return api.wait_ready(), worker.wait_ready()
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_in_flight(database_url: str) -> Iterator[None]:
+    """The module's worker outlives each test: a test ends once none of its jobs is queued,
+    running or retrying, so no work, and no late completion of a job whose id the next test's
+    emptied database hands out again, crosses into the next test."""
+    yield
+    wait_until(
+        lambda: not {"queued", "running", "retrying"} & set(job_counts(database_url)),
+        timeout=15,
+        what="the test's jobs to finish before the next test empties the database",
+    )
 
 
 @pytest.fixture
