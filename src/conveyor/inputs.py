@@ -112,3 +112,9 @@ Timestamp = Annotated[
     BeforeValidator(_timestamp_text),
     Field(strict=False, description=f"{TIMESTAMP_HINT[0].upper()}{TIMESTAMP_HINT[1:]}."),
 ]
+
+
+def documented_by(example: dict[str, Any]) -> ConfigDict:
+    """A response model's config carrying its one example: what ``/api/docs`` shows and what the
+    API mock (``make mock-api``) answers for it. ``tests/unit/test_docs.py`` holds it to the model."""
+    return ConfigDict(json_schema_extra={"examples": [example]})

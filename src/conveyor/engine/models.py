@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from conveyor.inputs import InputModel, Timestamp
+from conveyor.inputs import InputModel, Timestamp, documented_by
 
 QUEUE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
@@ -66,31 +66,26 @@ class JobSpec(InputModel):
 
 
 class Job(BaseModel):
-    # What /api/docs shows, and what the API mock (`make mock-api`) answers for a job.
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 1042,
-                    "type": "http",
-                    "queue": "default",
-                    "state": "succeeded",
-                    "payload": {"url": "https://billing.example.com/hooks/invoice", "body": {"order": 42}},
-                    "priority": 5,
-                    "attempts": 1,
-                    "max_attempts": 5,
-                    "timeout_seconds": 30.0,
-                    "run_at": "2026-12-01T09:00:00Z",
-                    "created_at": "2026-12-01T08:59:58Z",
-                    "started_at": "2026-12-01T09:00:00.004Z",
-                    "finished_at": "2026-12-01T09:00:00.212Z",
-                    "result": {"status": 200, "body": {"received": True}},
-                    "last_error": None,
-                    "cancel_requested": False,
-                    "schedule_id": None,
-                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
-                }
-            ]
+    model_config = documented_by(
+        {
+            "id": 1042,
+            "type": "http",
+            "queue": "default",
+            "state": "succeeded",
+            "payload": {"url": "https://billing.example.com/hooks/invoice", "body": {"order": 42}},
+            "priority": 5,
+            "attempts": 1,
+            "max_attempts": 5,
+            "timeout_seconds": 30.0,
+            "run_at": "2026-12-01T09:00:00Z",
+            "created_at": "2026-12-01T08:59:58Z",
+            "started_at": "2026-12-01T09:00:00.004Z",
+            "finished_at": "2026-12-01T09:00:00.212Z",
+            "result": {"status": 200, "body": {"received": True}},
+            "last_error": None,
+            "cancel_requested": False,
+            "schedule_id": None,
+            "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
         }
     )
 

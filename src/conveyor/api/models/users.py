@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from conveyor.inputs import InputModel, Timestamp
+from conveyor.inputs import InputModel, Timestamp, documented_by
 from conveyor.store.users import Role
 
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,255}$"
@@ -33,19 +33,14 @@ class UserUpdate(InputModel):
 
 
 class User(BaseModel):
-    # What /api/docs shows, and what the API mock (`make mock-api`) answers for a user.
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 7,
-                    "email": "ada@example.com",
-                    "name": "Ada Lovelace",
-                    "role": "admin",
-                    "disabled": False,
-                    "created_at": "2026-11-02T09:30:00Z",
-                }
-            ]
+    model_config = documented_by(
+        {
+            "id": 7,
+            "email": "ada@example.com",
+            "name": "Ada Lovelace",
+            "role": "admin",
+            "disabled": False,
+            "created_at": "2026-11-02T09:30:00Z",
         }
     )
 
