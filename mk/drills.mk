@@ -30,8 +30,8 @@ chaos: $(VENV)/.synced drills-tools test-deps observability-tools ## Every chaos
 load: $(VENV)/.synced drills-tools ## Locust scenarios smoke/load/stress/spike/soak with SLO thresholds; results in docs/benchmarks.md
 	timeout --foreground 30m $(BIN)/python -m load.run --record
 
-# In make test: the short drill (restore, promote, PITR), the worker-SIGKILL experiment end to
-# end and the Locust smoke run; a missing tool fails them (never skips).
+# In make test: the short drill (restore, promote, PITR), the worker-SIGKILL, disk-full and
+# worker-partitioned (network namespace) experiments end to end and the Locust smoke run; a missing tool fails them (never skips).
 drills-checks: $(VENV)/.synced drills-tools observability-tools ## The drills' tests (pytest tests/drills)
 	$(BIN)/mypy --strict --ignore-missing-imports --follow-imports=silent --explicit-package-bases \
 	  -p scripts.dr -p chaos -p load

@@ -1,6 +1,7 @@
-"""Two chaos experiments end to end, through the Chaos Toolkit's own runner — a worker SIGKILLed
-mid-run, PostgreSQL's disk full: the hypothesis holds before and after, every acknowledged job
-is accounted for, and the alert the runbooks promise reaches Alertmanager's receiver."""
+"""Three chaos experiments end to end, through the Chaos Toolkit's own runner — a worker SIGKILLed
+mid-run, PostgreSQL's disk full, one worker partitioned from PostgreSQL in a network namespace:
+the hypothesis holds before and after, every acknowledged job is accounted for, and the alert the
+runbooks promise reaches Alertmanager's receiver (or, where none is promised, none does)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,23 @@ def test_postgres_disk_full_refuses_with_503_loses_nothing_and_recovers(drill_di
     assert result["accounting"]["succeeded"] == result["accounting"]["acknowledged"]
     assert result["alert_latency_seconds"] is not None
     assert str(drill_dir) not in Path("/proc/self/mounts").read_text(), "the tmpfs outlived the test"
+
+
+def test_a_worker_cut_from_postgres_turns_not_ready_its_jobs_run_elsewhere_and_nobody_is_paged(
+    drill_dir: Path,
+) -> None:
+    """nftables drops one worker's packets to PostgreSQL inside a namespace of the experiment's
+    own: that worker reports not ready, the other runs its jobs once their leases expire, the same
+    process is ready again once the rule is gone, and the database page stays silent."""
+    result = run_one(EXPERIMENTS / "postgres-unreachable-from-worker.json", drill_dir)
+    assert result["failures"] == []
+    assert result["outcome"] == "recovered"
+    findings = result["findings"]
+    assert findings["not_ready_after_seconds"] > 0
+    assert findings["ready_again_after_heal_seconds"] >= 0
+    assert "ConveyorDatabaseUnavailable" in result["expected_silent"]
+    assert result["accounting"]["missing"] == 0
+    assert result["accounting"]["succeeded"] == result["accounting"]["acknowledged"]
 
 
 def test_a_failed_activity_is_reported_not_hidden() -> None:
