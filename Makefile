@@ -35,6 +35,17 @@ WEB_ASSETS := $(WEB)/node_modules/htmx.org/.integrity
 $(WEB_ASSETS): $(WEB)/package-lock.json scripts/web_assets.py
 	$(PYTHON) scripts/web_assets.py
 
+# An area's npm tools (scripts/<area>/js: devex, platform), exactly as its package-lock.json pins
+# them, no install scripts run; Node.js from Debian when missing (as root; else it says so).
+%/node_modules/.installed: %/package.json %/package-lock.json
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
+	  else echo "Node.js and npm are missing (Debian/Ubuntu: sudo apt-get install nodejs npm)"; exit 1; fi; }
+	cd $* && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
 web-assets: $(WEB_ASSETS) ## Install the console's browser assets (HTMX) from the npm registry
 
 up: $(VENV)/.synced $(WEB_ASSETS) ## Run the whole platform locally (embedded PostgreSQL in .conveyor/; HTTPS=1: over TLS)

@@ -10,15 +10,6 @@ MOCK_PORT ?= 4010
 
 .PHONY: devex-tools mock-api devex-test devex-checks
 
-$(DEVEX_JS)/node_modules/.installed: $(DEVEX_JS)/package.json $(DEVEX_JS)/package-lock.json
-	@command -v npm >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
-	  else echo "Node.js and npm are missing (Debian/Ubuntu: sudo apt-get install nodejs npm)"; exit 1; fi; }
-	cd $(DEVEX_JS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-	@touch $@
-
 devex-tools: $(DEVEX_JS)/node_modules/.installed ## Install the devcontainer CLI and Prism (npm, pinned)
 
 # Static answers: each is the contract's example (the models' own), so a console pointed at the

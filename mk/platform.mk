@@ -18,15 +18,6 @@ $(PBIN)/.synced: $(UV) $(PLATFORM)/tools/pyproject.toml $(PLATFORM)/tools/uv.loc
 	  --frozen --quiet
 	@touch $@
 
-$(PLATFORM_JS)/node_modules/.installed: $(PLATFORM_JS)/package.json $(PLATFORM_JS)/package-lock.json
-	@command -v npm >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; \
-	  else echo "Node.js and npm are missing (Debian/Ubuntu: sudo apt-get install nodejs npm)"; exit 1; fi; }
-	cd $(PLATFORM_JS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-	@touch $@
-
 platform-tools: $(VENV)/.synced $(PBIN)/.synced $(PLATFORM_JS)/node_modules/.installed ## Install the docs-site, template and catalog tools
 
 controls: $(VENV)/.synced ## Regenerate docs/security/controls.md from controls.yaml
