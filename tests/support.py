@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from scripts.polling import poll
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,14 +34,7 @@ def wait_until(
     condition: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"
 ) -> Any:
     """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
+    return poll(condition, timeout=timeout, what=what, interval=interval, error=AssertionError)
 
 
 async def eventually(

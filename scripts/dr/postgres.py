@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from scripts import polling
 
 PG_MAJOR = "15"  # Debian bookworm's PostgreSQL (apt: postgresql-15); pgBackRest reads its WAL
 PG_BIN = Path(f"/usr/lib/postgresql/{PG_MAJOR}/bin")
@@ -36,14 +37,7 @@ class DrillError(RuntimeError):
 
 def poll(condition: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.1) -> Any:
     """``condition``'s first truthy value; DrillError naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise DrillError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
+    return polling.poll(condition, timeout=timeout, what=what, interval=interval, error=DrillError)
 
 
 def require_binaries() -> None:

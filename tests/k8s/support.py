@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
+from scripts.polling import poll
 
 from tests.support import REPO
 
@@ -92,12 +92,7 @@ def of_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 
 def wait_for(what: str, condition: Callable[[], bool], timeout: float = 60) -> None:
     """Poll an observable condition of the cluster (the API offers no signal for these)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    poll(condition, timeout=timeout, what=what, interval=0.2, error=AssertionError)
 
 
 def namespace(plane: ControlPlane, name: str, environment: str = "dev") -> None:
