@@ -31,6 +31,12 @@ class SettingsError(ValueError):
     """Configuration is invalid; the message names the offending variable(s)."""
 
 
+def entries(value: str) -> list[str]:
+    """The entries of a comma-separated setting, trimmed; empty ones (``a,,b``, a trailing comma)
+    ignored."""
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
 
@@ -196,7 +202,7 @@ class Settings(BaseSettings):
     @field_validator("redact_headers")
     @classmethod
     def _header_names(cls, value: str) -> str:
-        for name in filter(None, (n.strip() for n in value.split(","))):
+        for name in entries(value):
             if not HEADER_NAME.match(name):
                 raise ValueError(f"{name!r} is not a header name")
         return value
@@ -206,7 +212,7 @@ class Settings(BaseSettings):
     def _queue_names(cls, value: str) -> str:
         # A misspelt name here is a worker that polls a queue nobody submits to: refuse it at
         # start, with the rule the API holds submitted queue names to.
-        names = [n.strip() for n in value.split(",") if n.strip()]
+        names = entries(value)
         if not names:
             raise ValueError("names no queue: a worker needs at least one")
         for name in names:
@@ -224,7 +230,7 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies(cls, value: str) -> str:
-        for entry in filter(None, (e.strip() for e in value.split(","))):
+        for entry in entries(value):
             try:
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
@@ -265,23 +271,23 @@ class Settings(BaseSettings):
 
     @property
     def queues(self) -> list[str]:
-        return [q.strip() for q in self.worker_queues.split(",") if q.strip()]
+        return entries(self.worker_queues)
 
     @property
     def cors_origin_list(self) -> list[str]:
-        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+        return entries(self.cors_origins)
 
     @property
     def trusted_proxy_list(self) -> list[str]:
-        return [e.strip() for e in self.trusted_proxies.split(",") if e.strip()]
+        return entries(self.trusted_proxies)
 
     @property
     def redacted_header_names(self) -> list[str]:
-        return [n.strip() for n in self.redact_headers.split(",") if n.strip()]
+        return entries(self.redact_headers)
 
     @property
     def http_allow_list(self) -> list[str]:
-        return [e.strip() for e in self.http_allow.split(",") if e.strip()]
+        return entries(self.http_allow)
 
 
 def load_settings(**overrides: object) -> Settings:
